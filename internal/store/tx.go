@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cairnhq/cairn"
+)
+
+// queryer is what *sql.DB and *sql.Tx share.
+type queryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// conn runs "?"-placeholder SQL on a pool or a transaction, rewriting it for
+// the dialect. Store methods get one from Store.read or Store.write and pass
+// it to their lowercase helpers, so a helper works the same inside and
+// outside a transaction.
+type conn struct {
+	q       queryer
+	d       dialect
+	s       *Store
+	inTx    bool
+	afterFn []func()
+}
+
+func (c *conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return c.q.ExecContext(ctx, c.d.rebind(query), args...)
+}
+
+func (c *conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return c.q.QueryContext(ctx, c.d.rebind(query), args...)
+}
+
+func (c *conn) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return c.q.QueryRowContext(ctx, c.d.rebind(query), args...)
+}
+
+// insert runs an INSERT … RETURNING id and returns the id.
+func (c *conn) insert(ctx context.Context, query string, args ...any) (int64, error) {
+	var id int64
+	err := c.queryRow(ctx, query+" RETURNING id", args...).Scan(&id)
+	return id, err
+}
+
+// forUpdate is the row-locking suffix for SELECTs inside write transactions.
+func (c *conn) forUpdate() string { return c.d.forUpdate }
+
+// afterCommit runs fn once the transaction has committed (notifications
+// must not announce a change that was rolled back).
+func (c *conn) afterCommit(fn func()) { c.afterFn = append(c.afterFn, fn) }
+
+// read returns a conn on the read pool.
+func (s *Store) read() *conn { return &conn{q: s.readDB, d: s.dialect, s: s} }
+
+// maxTxAttempts bounds how often a transaction that lost a race is re-run.
+const maxTxAttempts = 5
+
+// write runs fn in one write transaction: committed if fn returns nil,
+// rolled back otherwise. A transaction that failed only because a concurrent
+// one won (serialization failure, deadlock, busy) runs again, so fn must not
+// keep state between calls.
+func (s *Store) write(ctx context.Context, fn func(c *conn) error) error {
+	var err error
+	for attempt := 1; attempt <= maxTxAttempts; attempt++ {
+		err = s.writeOnce(ctx, fn)
+		if err == nil || !isRetryable(err) || ctx.Err() != nil {
+			break
+		}
+		s.Logger.Debug("transaction retried", "attempt", attempt, "err", err)
+		time.Sleep(time.Duration(attempt*attempt) * 5 * time.Millisecond)
+	}
+	return s.mapErr(err)
+}
+
+func (s *Store) writeOnce(ctx context.Context, fn func(c *conn) error) (err error) {
+	tx, err := s.writeDB.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	c := &conn{q: tx, d: s.dialect, s: s, inTx: true}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(c); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	for _, f := range c.afterFn {
+		f()
+	}
+	return nil
+}
+
+// mapErr turns driver errors a user should see into *cairn.Error: an
+// unreachable database into EUNAVAILABLE. Others pass through.
+func (s *Store) mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ce *cairn.Error
+	if errors.As(err, &ce) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if isUnavailable(err) {
+		return &cairn.Error{Code: cairn.EUNAVAILABLE, Message: "The database is unavailable; try again shortly."}
+	}
+	return err
+}
+
+// notFound maps sql.ErrNoRows to the ENOTFOUND error for what.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return cairn.NotFound(what)
+	}
+	return err
+}
