@@ -1,0 +1,50 @@
+package planning
+
+import (
+	"time"
+
+	"github.com/cairnhq/cairn"
+)
+
+// FromIssue converts a domain issue for planning. ClosedAt becomes the date
+// the issue was closed in the team's time zone loc (nil means UTC), which is
+// the date velocity compares with a milestone's range.
+func FromIssue(i *cairn.Issue, loc *time.Location) Issue {
+	if loc == nil {
+		loc = time.UTC
+	}
+	out := Issue{
+		ID: i.ID, ProjectID: i.ProjectID, IID: i.IID, Title: i.Title, State: i.State,
+		Weight:           copyInt(i.Weight),
+		Labels:           i.LabelNames(),
+		Assignees:        make([]User, 0, len(i.Assignees)),
+		RelativePosition: i.RelativePosition,
+		CreatedAt:        i.CreatedAt,
+	}
+	for _, a := range i.Assignees {
+		if a != nil {
+			out.Assignees = append(out.Assignees, User{ID: a.ID, Username: a.Username})
+		}
+	}
+	if i.Milestone != nil {
+		out.MilestoneID = i.Milestone.ID
+	}
+	if i.ClosedAt != nil && i.State == cairn.StateClosed {
+		out.ClosedAt = i.ClosedAt.In(loc).Format(cairn.DateLayout)
+	}
+	return out
+}
+
+// FromMember converts a group membership for planning.
+func FromMember(m *cairn.Member) Member {
+	out := Member{PlanningRole: m.PlanningRole, CapacityFactor: m.CapacityFactor, JoinedAt: m.JoinedAt}
+	if m.User != nil {
+		out.UserID, out.Username = m.User.ID, m.User.Username
+	}
+	return out
+}
+
+// FromMilestone converts a domain milestone for planning.
+func FromMilestone(m *cairn.Milestone) Milestone {
+	return Milestone{ID: m.ID, Title: m.Title, StartDate: m.StartDate, DueDate: m.DueDate, State: m.State}
+}
