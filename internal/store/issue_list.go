@@ -1,0 +1,381 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cairnhq/cairn"
+)
+
+// ListIssues lists the issues of a project or a group that match f, one
+// page in f's order with the id as the last tie-break, and the total count
+// (capped above cairn.MaxCountedTotal) unless f.SkipTotal. Names in the
+// filter (labels, milestone title, usernames) are resolved to ids first, so
+// the main query compares ids only. EINVALID for a bad filter value;
+// ENOTFOUND if the project or group does not exist.
+func (s *Store) ListIssues(ctx context.Context, f cairn.IssueFilter) ([]*cairn.Issue, cairn.Total, error) {
+	if err := f.Validate(); err != nil {
+		return nil, cairn.Total{}, err
+	}
+	c := s.read()
+	q := &issueQuery{c: c, today: s.Today()}
+	if err := q.build(ctx, &f); err != nil {
+		return nil, cairn.Total{}, err
+	}
+	if q.none {
+		return []*cairn.Issue{}, cairn.Total{}, nil
+	}
+	where := strings.Join(q.conds, " AND ")
+	if where == "" {
+		where = "1 = 1"
+	}
+	list, err := loadIssues(ctx, c, "SELECT "+issueColumns+" FROM issues i WHERE "+where+" ORDER BY "+issueOrder(f.OrderBy, f.Sort)+" LIMIT ? OFFSET ?",
+		append(q.args[:len(q.args):len(q.args)], f.PerPage, f.Offset())...)
+	if err != nil {
+		return nil, cairn.Total{}, fmt.Errorf("list issues: %w", err)
+	}
+	if list == nil {
+		list = []*cairn.Issue{}
+	}
+	if f.SkipTotal {
+		return list, cairn.Total{}, nil
+	}
+	total, err := countPage(ctx, c, "FROM issues i WHERE "+where, q.args, f.Page, len(list))
+	if err != nil {
+		return nil, cairn.Total{}, fmt.Errorf("count issues: %w", err)
+	}
+	return list, total, nil
+}
+
+// issueOrder returns the ORDER BY terms of an issue list. Issues without
+// the sorted value come last either way, as in GitLab.
+func issueOrder(orderBy, sort string) string {
+	dir := " DESC"
+	if sort == "asc" {
+		dir = " ASC"
+	}
+	tie := ", i.id" + dir
+	switch orderBy {
+	case "updated_at":
+		return "i.updated_at" + dir + tie
+	case "due_date":
+		return "i.due_date" + dir + " NULLS LAST" + tie
+	case "weight":
+		return "i.weight" + dir + " NULLS LAST" + tie
+	case "relative_position":
+		return "i.relative_position" + dir + " NULLS LAST" + tie
+	case "title":
+		return "i.title" + dir + tie
+	case "priority", "label_priority":
+		// The issue's most urgent label (lowest priority number) decides.
+		return "(SELECT MIN(pl.priority) FROM issue_labels pil JOIN labels pl ON pl.id = pil.label_id WHERE pil.issue_id = i.id)" +
+			dir + " NULLS LAST" + tie
+	case "milestone_due":
+		return "(SELECT dm.due_date FROM milestones dm WHERE dm.id = i.milestone_id)" + dir + " NULLS LAST" + tie
+	default:
+		return "i.created_at" + dir + tie
+	}
+}
+
+// issueQuery builds the WHERE clause of an issue list.
+type issueQuery struct {
+	c     *conn
+	today string
+	conds []string
+	args  []any
+	// none is set when a filter names something that does not exist, so no
+	// issue can match and the list is empty without a query.
+	none bool
+
+	// labelScope and milestoneScope select the labels and milestones usable
+	// in the listed project or group, with their args.
+	labelScope, milestoneScope         string
+	labelScopeArgs, milestoneScopeArgs []any
+}
+
+func (q *issueQuery) add(cond string, args ...any) {
+	q.conds = append(q.conds, cond)
+	q.args = append(q.args, args...)
+}
+
+func badFilter(param string) error {
+	return &cairn.Error{Code: cairn.EINVALID, Param: param, Message: param + " does not have a valid value"}
+}
+
+func (q *issueQuery) build(ctx context.Context, f *cairn.IssueFilter) error {
+	switch {
+	case f.ProjectID != 0:
+		gid, err := projectGroupID(ctx, q.c, f.ProjectID)
+		if err != nil {
+			return err
+		}
+		q.add("i.project_id = ?", f.ProjectID)
+		q.labelScope, q.labelScopeArgs = "(l.project_id = ? OR l.group_id = ?)", []any{f.ProjectID, gid}
+		q.milestoneScope, q.milestoneScopeArgs = "(m.project_id = ? OR m.group_id = ?)", []any{f.ProjectID, gid}
+	case f.GroupID != 0:
+		var one int
+		if err := q.c.queryRow(ctx, "SELECT 1 FROM groups WHERE id = ?", f.GroupID).Scan(&one); err != nil {
+			return notFound(err, "Group")
+		}
+		q.add("i.project_id IN (SELECT id FROM projects WHERE group_id = ?)", f.GroupID)
+		q.labelScope, q.labelScopeArgs = "(l.group_id = ? OR l.project_id IN (SELECT id FROM projects WHERE group_id = ?))", []any{f.GroupID, f.GroupID}
+		q.milestoneScope, q.milestoneScopeArgs = "(m.group_id = ? OR m.project_id IN (SELECT id FROM projects WHERE group_id = ?))", []any{f.GroupID, f.GroupID}
+	default:
+		q.labelScope, q.milestoneScope = "1 = 1", "1 = 1"
+	}
+
+	if len(f.IIDs) > 0 {
+		q.add("i.iid IN ("+placeholders(len(f.IIDs))+")", int64Args(f.IIDs)...)
+	}
+	if len(f.NotIIDs) > 0 {
+		q.add("i.iid NOT IN ("+placeholders(len(f.NotIIDs))+")", int64Args(f.NotIIDs)...)
+	}
+	if f.State != "" {
+		q.add("i.state = ?", f.State)
+	}
+	if err := q.labels(ctx, f.Labels, f.NotLabels); err != nil {
+		return err
+	}
+	if err := q.milestone(ctx, f.Milestone, f.NotMilestone, f.MilestoneID); err != nil {
+		return err
+	}
+	if err := q.assignees(f); err != nil {
+		return err
+	}
+	if f.AuthorID != 0 {
+		q.add("i.author_id = ?", f.AuthorID)
+	}
+	if f.AuthorUsername != "" {
+		q.add("i.author_id IN (SELECT id FROM users WHERE lower(username) = lower(?))", f.AuthorUsername)
+	}
+	if f.NotAuthorID != 0 {
+		q.add("i.author_id <> ?", f.NotAuthorID)
+	}
+	switch {
+	case f.Weight == "":
+	case strings.EqualFold(f.Weight, cairn.FilterNone):
+		q.add("i.weight IS NULL")
+	case strings.EqualFold(f.Weight, cairn.FilterAny):
+		q.add("i.weight IS NOT NULL")
+	default:
+		w, err := strconv.Atoi(f.Weight)
+		if err != nil {
+			return badFilter("weight")
+		}
+		q.add("i.weight = ?", w)
+	}
+	if f.NotWeight != nil {
+		q.add("(i.weight IS NULL OR i.weight <> ?)", *f.NotWeight)
+	}
+	if s := strings.TrimSpace(f.Search); s != "" {
+		inTitle, inDesc := len(f.In) == 0, len(f.In) == 0
+		for _, in := range f.In {
+			inTitle = inTitle || in == "title"
+			inDesc = inDesc || in == "description"
+		}
+		p := likePattern(s)
+		switch {
+		case inTitle && inDesc:
+			q.add(`(lower(i.title) LIKE ? ESCAPE '\' OR lower(i.description) LIKE ? ESCAPE '\')`, p, p)
+		case inTitle:
+			q.add(`lower(i.title) LIKE ? ESCAPE '\'`, p)
+		default:
+			q.add(`lower(i.description) LIKE ? ESCAPE '\'`, p)
+		}
+	}
+	if f.Confidential != nil {
+		q.add("i.confidential = ?", *f.Confidential)
+	}
+	if f.IssueType != "" {
+		q.add("i.issue_type = ?", f.IssueType)
+	}
+	if err := q.dueDate(f.DueDate); err != nil {
+		return err
+	}
+	if f.CreatedAfter != nil {
+		q.add("i.created_at >= ?", ms(*f.CreatedAfter))
+	}
+	if f.CreatedBefore != nil {
+		q.add("i.created_at <= ?", ms(*f.CreatedBefore))
+	}
+	if f.UpdatedAfter != nil {
+		q.add("i.updated_at >= ?", ms(*f.UpdatedAfter))
+	}
+	if f.UpdatedBefore != nil {
+		q.add("i.updated_at <= ?", ms(*f.UpdatedBefore))
+	}
+	return nil
+}
+
+// labelIDs returns the ids of the labels usable in the listed scope that
+// are called name: a group label and a project label may share one.
+func (q *issueQuery) labelIDs(ctx context.Context, name string) ([]int64, error) {
+	args := append(append([]any{}, q.labelScopeArgs...), name, name)
+	return queryIDs(ctx, q.c, "SELECT l.id FROM labels l WHERE "+q.labelScope+
+		" AND (l.name = ? OR lower(l.name) = lower(?)) ORDER BY l.id LIMIT 1000", args...)
+}
+
+func (q *issueQuery) labels(ctx context.Context, labels, notLabels []string) error {
+	if len(labels) == 1 && strings.EqualFold(labels[0], cairn.FilterNone) {
+		q.add("NOT EXISTS (SELECT 1 FROM issue_labels il WHERE il.issue_id = i.id)")
+	} else if len(labels) == 1 && strings.EqualFold(labels[0], cairn.FilterAny) {
+		q.add("EXISTS (SELECT 1 FROM issue_labels il WHERE il.issue_id = i.id)")
+	} else {
+		for _, name := range labels {
+			ids, err := q.labelIDs(ctx, name)
+			if err != nil {
+				return err
+			}
+			if len(ids) == 0 {
+				q.none = true
+				return nil
+			}
+			q.add("EXISTS (SELECT 1 FROM issue_labels il WHERE il.issue_id = i.id AND il.label_id IN ("+placeholders(len(ids))+"))", int64Args(ids)...)
+		}
+	}
+	var not []int64
+	for _, name := range notLabels {
+		ids, err := q.labelIDs(ctx, name)
+		if err != nil {
+			return err
+		}
+		not = append(not, ids...)
+	}
+	if len(not) > 0 {
+		q.add("NOT EXISTS (SELECT 1 FROM issue_labels il WHERE il.issue_id = i.id AND il.label_id IN ("+placeholders(len(not))+"))", int64Args(not)...)
+	}
+	return nil
+}
+
+func (q *issueQuery) milestoneIDs(ctx context.Context, title string) ([]int64, error) {
+	args := append(append([]any{}, q.milestoneScopeArgs...), title)
+	return queryIDs(ctx, q.c, "SELECT m.id FROM milestones m WHERE "+q.milestoneScope+" AND m.title = ? ORDER BY m.id LIMIT 1000", args...)
+}
+
+func (q *issueQuery) milestone(ctx context.Context, title, notTitle string, id int64) error {
+	switch {
+	case title == "":
+	case strings.EqualFold(title, cairn.FilterNone):
+		q.add("i.milestone_id IS NULL")
+	case strings.EqualFold(title, cairn.FilterAny):
+		q.add("i.milestone_id IS NOT NULL")
+	default:
+		ids, err := q.milestoneIDs(ctx, title)
+		if err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			q.none = true
+			return nil
+		}
+		q.add("i.milestone_id IN ("+placeholders(len(ids))+")", int64Args(ids)...)
+	}
+	if id != 0 {
+		q.add("i.milestone_id = ?", id)
+	}
+	switch {
+	case notTitle == "":
+	case strings.EqualFold(notTitle, cairn.FilterNone):
+		q.add("i.milestone_id IS NOT NULL")
+	case strings.EqualFold(notTitle, cairn.FilterAny):
+		q.add("i.milestone_id IS NULL")
+	default:
+		ids, err := q.milestoneIDs(ctx, notTitle)
+		if err != nil {
+			return err
+		}
+		if len(ids) > 0 {
+			q.add("(i.milestone_id IS NULL OR i.milestone_id NOT IN ("+placeholders(len(ids))+"))", int64Args(ids)...)
+		}
+	}
+	return nil
+}
+
+func (q *issueQuery) assignees(f *cairn.IssueFilter) error {
+	const has = "EXISTS (SELECT 1 FROM issue_assignees a WHERE a.issue_id = i.id"
+	switch {
+	case f.AssigneeID == "":
+	case strings.EqualFold(f.AssigneeID, cairn.FilterNone) || f.AssigneeID == "0":
+		q.add("NOT " + has + ")")
+	case strings.EqualFold(f.AssigneeID, cairn.FilterAny):
+		q.add(has + ")")
+	default:
+		id, err := strconv.ParseInt(f.AssigneeID, 10, 64)
+		if err != nil {
+			return badFilter("assignee_id")
+		}
+		q.add(has+" AND a.user_id = ?)", id)
+	}
+	for _, name := range f.AssigneeUsernames {
+		q.add(has+" AND a.user_id IN (SELECT id FROM users WHERE lower(username) = lower(?)))", name)
+	}
+	if f.NotAssigneeID != 0 {
+		q.add("NOT "+has+" AND a.user_id = ?)", f.NotAssigneeID)
+	}
+	if n := len(f.NotAssigneeUsernames); n > 0 {
+		args := make([]any, n)
+		for k, name := range f.NotAssigneeUsernames {
+			args[k] = name
+		}
+		q.add("NOT "+has+" AND a.user_id IN (SELECT id FROM users WHERE lower(username) IN ("+
+			strings.TrimSuffix(strings.Repeat("lower(?), ", n), ", ")+")))", args...)
+	}
+	return nil
+}
+
+// dueDate filters by due date as GitLab's due_date parameter: None, Any,
+// overdue, week (this Monday to Sunday), month (this calendar month) and
+// next_month_and_previous_two_weeks.
+func (q *issueQuery) dueDate(v string) error {
+	if v == "" {
+		return nil
+	}
+	today, err := time.Parse(cairn.DateLayout, q.today)
+	if err != nil {
+		return fmt.Errorf("today %q: %w", q.today, err)
+	}
+	between := func(from, to time.Time) {
+		q.add("i.due_date >= ? AND i.due_date <= ?", from.Format(cairn.DateLayout), to.Format(cairn.DateLayout))
+	}
+	switch strings.ToLower(v) {
+	case "none", "0":
+		q.add("i.due_date IS NULL")
+	case "any":
+		q.add("i.due_date IS NOT NULL")
+	case "overdue":
+		q.add("i.due_date < ?", q.today)
+	case "week":
+		monday := today.AddDate(0, 0, -((int(today.Weekday()) + 6) % 7))
+		between(monday, monday.AddDate(0, 0, 6))
+	case "month":
+		first := today.AddDate(0, 0, 1-today.Day())
+		between(first, first.AddDate(0, 1, -1))
+	case "next_month_and_previous_two_weeks":
+		first := today.AddDate(0, 0, 1-today.Day())
+		between(today.AddDate(0, 0, -14), first.AddDate(0, 2, -1))
+	default:
+		return badFilter("due_date")
+	}
+	return nil
+}
+
+// queryIDs runs a query that selects one id column.
+func queryIDs(ctx context.Context, c *conn, query string, args ...any) ([]int64, error) {
+	rows, err := c.query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("resolve filter: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("resolve filter: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
