@@ -1,0 +1,88 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/cairnhq/cairn/internal/api"
+)
+
+// routes lists every route Cairn serves, in one place. {id} of a project or
+// group is a number or a URL-encoded full path ("grp%2Fproj"); ServeMux
+// hands the handlers the decoded value.
+func (s *Server) routes(mux *http.ServeMux) {
+	a := s.api
+	// v4 registers an authenticated GitLab API route.
+	v4 := func(pattern string, h api.HandlerFunc) {
+		mux.Handle(pattern, route(pattern, s.authenticate(a.Handler(h))))
+	}
+
+	mux.Handle("GET /-/health", route("GET /-/health", http.HandlerFunc(s.health)))
+	mux.Handle("GET /-/readiness", route("GET /-/readiness", http.HandlerFunc(s.readiness)))
+
+	v4("GET /api/v4/version", a.Version)
+	v4("GET /api/v4/user", a.CurrentUser)
+
+	v4("GET /api/v4/users", a.ListUsers)
+	v4("POST /api/v4/users", a.CreateUser)
+	v4("GET /api/v4/users/{user_id}", a.GetUser)
+
+	v4("GET /api/v4/groups", a.ListGroups)
+	v4("POST /api/v4/groups", a.CreateGroup)
+	v4("GET /api/v4/groups/{id}", a.GetGroup)
+	v4("GET /api/v4/groups/{id}/members", a.ListGroupMembers)
+	v4("POST /api/v4/groups/{id}/members", a.AddGroupMember)
+	v4("GET /api/v4/groups/{id}/members/{user_id}", a.GetGroupMember)
+	v4("PUT /api/v4/groups/{id}/members/{user_id}", a.UpdateGroupMember)
+	v4("DELETE /api/v4/groups/{id}/members/{user_id}", a.RemoveGroupMember)
+	v4("GET /api/v4/groups/{id}/issues", a.ListGroupIssues)
+	v4("GET /api/v4/groups/{id}/labels", a.ListGroupLabels)
+	v4("POST /api/v4/groups/{id}/labels", a.CreateGroupLabel)
+	v4("GET /api/v4/groups/{id}/labels/{label_id}", a.GetGroupLabel)
+	v4("PUT /api/v4/groups/{id}/labels/{label_id}", a.UpdateGroupLabel)
+	v4("DELETE /api/v4/groups/{id}/labels/{label_id}", a.DeleteGroupLabel)
+	v4("GET /api/v4/groups/{id}/milestones", a.ListGroupMilestones)
+	v4("POST /api/v4/groups/{id}/milestones", a.CreateGroupMilestone)
+	v4("GET /api/v4/groups/{id}/milestones/{milestone_id}", a.GetGroupMilestone)
+	v4("PUT /api/v4/groups/{id}/milestones/{milestone_id}", a.UpdateGroupMilestone)
+	v4("DELETE /api/v4/groups/{id}/milestones/{milestone_id}", a.DeleteGroupMilestone)
+	v4("GET /api/v4/groups/{id}/milestones/{milestone_id}/issues", a.GroupMilestoneIssues)
+
+	v4("GET /api/v4/projects", a.ListProjects)
+	v4("POST /api/v4/projects", a.CreateProject)
+	v4("GET /api/v4/projects/{id}", a.GetProject)
+	v4("GET /api/v4/projects/{id}/labels", a.ListProjectLabels)
+	v4("POST /api/v4/projects/{id}/labels", a.CreateProjectLabel)
+	v4("GET /api/v4/projects/{id}/labels/{label_id}", a.GetProjectLabel)
+	v4("PUT /api/v4/projects/{id}/labels/{label_id}", a.UpdateProjectLabel)
+	v4("DELETE /api/v4/projects/{id}/labels/{label_id}", a.DeleteProjectLabel)
+	v4("GET /api/v4/projects/{id}/milestones", a.ListProjectMilestones)
+	v4("POST /api/v4/projects/{id}/milestones", a.CreateProjectMilestone)
+	v4("GET /api/v4/projects/{id}/milestones/{milestone_id}", a.GetProjectMilestone)
+	v4("PUT /api/v4/projects/{id}/milestones/{milestone_id}", a.UpdateProjectMilestone)
+	v4("DELETE /api/v4/projects/{id}/milestones/{milestone_id}", a.DeleteProjectMilestone)
+	v4("GET /api/v4/projects/{id}/milestones/{milestone_id}/issues", a.ProjectMilestoneIssues)
+
+	v4("GET /api/v4/projects/{id}/issues", a.ListProjectIssues)
+	v4("POST /api/v4/projects/{id}/issues", a.CreateIssue)
+	v4("GET /api/v4/projects/{id}/issues/{issue_iid}", a.GetIssue)
+	v4("PUT /api/v4/projects/{id}/issues/{issue_iid}", a.UpdateIssue)
+	v4("DELETE /api/v4/projects/{id}/issues/{issue_iid}", a.DeleteIssue)
+	v4("GET /api/v4/projects/{id}/issues/{issue_iid}/notes", a.ListIssueNotes)
+	v4("POST /api/v4/projects/{id}/issues/{issue_iid}/notes", a.CreateIssueNote)
+	v4("GET /api/v4/projects/{id}/issues/{issue_iid}/notes/{note_id}", a.GetIssueNote)
+	v4("PUT /api/v4/projects/{id}/issues/{issue_iid}/notes/{note_id}", a.UpdateIssueNote)
+	v4("DELETE /api/v4/projects/{id}/issues/{issue_iid}/notes/{note_id}", a.DeleteIssueNote)
+	v4("GET /api/v4/projects/{id}/issues/{issue_iid}/resource_label_events", a.ListLabelEvents)
+	v4("GET /api/v4/projects/{id}/issues/{issue_iid}/resource_weight_events", a.ListWeightEvents)
+	v4("GET /api/v4/projects/{id}/issues/{issue_iid}/resource_milestone_events", a.ListMilestoneEvents)
+	v4("GET /api/v4/projects/{id}/issues/{issue_iid}/resource_state_events", a.ListStateEvents)
+	v4("GET /api/v4/projects/{id}/issues/{issue_iid}/links", a.ListIssueLinks)
+	v4("POST /api/v4/projects/{id}/issues/{issue_iid}/links", a.CreateIssueLink)
+	v4("DELETE /api/v4/projects/{id}/issues/{issue_iid}/links/{issue_link_id}", a.DeleteIssueLink)
+
+	// Anything else is GitLab's unknown-route answer, whatever the method,
+	// without asking for credentials first (as GitLab's catch-all route).
+	mux.Handle("/", route("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "404 Not Found"})
+	})))
+}
