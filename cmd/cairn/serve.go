@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/cairnhq/cairn"
+	"github.com/cairnhq/cairn/internal/demo"
+	"github.com/cairnhq/cairn/internal/server"
+	"github.com/cairnhq/cairn/internal/store"
+)
+
+// shutdownGrace is how long in-flight requests may take to finish after
+// SIGTERM before the server closes their connections.
+const shutdownGrace = 30 * time.Second
+
+func (e *environment) serve(ctx context.Context, args []string) error {
+	f := e.newFlags("serve", "serve [--addr :8080] [--db cairn.db] [--base-url URL] [--demo]")
+	db := f.dbFlag()
+	addr := f.String("addr", ":8080", "address to listen on (host:port; port 0 picks a free one)")
+	baseURL := f.String("base-url", "", "external URL of this server, used in links and web_url (default: from each request's Host)")
+	logLevel := f.String("log-level", "info", "log level: debug, info, warn or error")
+	withDemo := f.FlagSet.Bool("demo", false, "load the demo team when the database is empty, and print how to sign in")
+	if err := f.parse(args); err != nil {
+		return helpOK(err)
+	}
+	logger := e.logger(*logLevel)
+	started := time.Now()
+	s, err := e.openStore(ctx, *db, logger)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if *withDemo {
+		if err := e.loadDemo(ctx, s); err != nil {
+			return err
+		}
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	url := strings.TrimRight(*baseURL, "/")
+	if url == "" {
+		url = "http://" + displayAddr(ln.Addr())
+	}
+	h := server.New(server.Config{
+		Services: s,
+		BaseURL:  strings.TrimRight(*baseURL, "/"),
+		Logger:   logger,
+		Version:  Version,
+		Revision: Revision(),
+	})
+	srv := &http.Server{
+		Handler:           h.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	logger.Info("cairn listening", "url", url, "database", s.Dialect(), "startup", time.Since(started).Round(time.Millisecond))
+	fmt.Fprintf(e.stderr, "Cairn is running at %s\n", url)
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down; waiting for in-flight requests", "grace", shutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// displayAddr turns a listener address into one a browser can open.
+func displayAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// DemoPassword is the password of every demo user. The demo is for trying
+// Cairn out; a real team starts with `cairn user create`.
+const DemoPassword = "cairn-demo"
+
+// demoManager is the demo user whose login is printed.
+const demoManager = "emma"
+
+func (e *environment) demo(ctx context.Context, args []string) error {
+	f := e.newFlags("demo", "demo [--db cairn.db]")
+	db := f.dbFlag()
+	if err := f.parse(args); err != nil {
+		return helpOK(err)
+	}
+	s, err := e.openStore(ctx, *db, nil)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return e.loadDemo(ctx, s)
+}
+
+// loadDemo loads the demo team into an empty database, gives its users the
+// demo password and prints a login and an API token. On a database that
+// already has groups it changes nothing.
+func (e *environment) loadDemo(ctx context.Context, s *store.Store) error {
+	_, total, err := s.ListGroups(ctx, cairn.GroupFilter{Admin: true, Page: cairn.Page{PerPage: 1}})
+	if err != nil {
+		return fmt.Errorf("check for existing data: %w", err)
+	}
+	if total.Count > 0 || total.Capped {
+		if _, err := s.UserByUsername(ctx, demoManager); err == nil {
+			fmt.Fprintf(e.stderr, "Demo team already loaded. Sign in as %s with password %s.\n", demoManager, DemoPassword)
+		} else {
+			fmt.Fprintln(e.stderr, "The database already holds teams; the demo team was not loaded.")
+		}
+		return nil
+	}
+	a := demo.Generate(s.Now(), 1)
+	stats, err := s.ImportArchive(ctx, a)
+	if err != nil {
+		return fmt.Errorf("load demo team: %w", err)
+	}
+	for _, u := range a.Users {
+		usr, err := s.UserByUsername(ctx, u.Username)
+		if err != nil {
+			return fmt.Errorf("demo user %s: %w", u.Username, err)
+		}
+		if err := s.SetPassword(ctx, usr.ID, DemoPassword); err != nil {
+			return fmt.Errorf("set demo password: %w", err)
+		}
+	}
+	mgr, err := s.UserByUsername(ctx, demoManager)
+	if err != nil {
+		return fmt.Errorf("demo manager: %w", err)
+	}
+	_, secret, err := s.CreateToken(ctx, cairn.TokenCreate{UserID: mgr.ID, Name: "demo", Scopes: []string{cairn.ScopeAPI}})
+	if err != nil {
+		return fmt.Errorf("demo token: %w", err)
+	}
+	fmt.Fprintf(e.stderr, "Loaded the demo team: %d users, %d projects, %d issues, %d events.\n", stats.Users, stats.Projects, stats.Issues, stats.Events)
+	fmt.Fprintf(e.stderr, "Sign in as %s (engineering manager) with password %s; every demo user has that password.\n", demoManager, DemoPassword)
+	fmt.Fprintf(e.stderr, "API token for %s (shown once): %s\n", demoManager, secret)
+	return nil
+}
