@@ -99,3 +99,16 @@ func TestPageHeaders(t *testing.T) {
 		})
 	}
 }
+
+func TestPageHeadersDropToken(t *testing.T) {
+	u, _ := url.Parse("/api/v4/projects/1/issues?private_token=glpat-secret&access_token=x&labels=bug&page=1")
+	h := http.Header{}
+	api.SetPageHeaders(h, "https://cairn.example.com", u, cairn.Page{Page: 1, PerPage: 20}, cairn.Total{Count: 45}, 20)
+	link := h.Get("Link")
+	if !strings.Contains(link, "labels=bug") || !strings.Contains(link, "page=2") {
+		t.Fatalf("Link lost the query: %s", link)
+	}
+	if strings.Contains(link, "glpat-secret") || strings.Contains(link, "access_token") {
+		t.Errorf("Link echoes the token: %s", link)
+	}
+}

@@ -53,6 +53,10 @@ func SetPageHeaders(h http.Header, baseURL string, reqURL *url.URL, page cairn.P
 
 	base := strings.TrimRight(baseURL, "/") + reqURL.EscapedPath()
 	query := reqURL.Query()
+	// A token given in the query must not be echoed into headers that
+	// proxies and logs keep; clients send it again with the next request.
+	query.Del("private_token")
+	query.Del("access_token")
 	link := func(p, rel string) string {
 		q := url.Values{}
 		for k, vs := range query {
