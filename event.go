@@ -32,7 +32,8 @@ type Event struct {
 	Action         string
 	LabelID        *int64 // nil once the label is deleted
 	LabelName      string
-	Weight         *int // weight events: the new weight, nil when cleared
+	Label          *Label // label events: the label as it is now; nil once deleted
+	Weight         *int   // weight events: the new weight, nil when cleared
 	MilestoneID    *int64
 	MilestoneTitle string
 	User           *User // nil for system changes

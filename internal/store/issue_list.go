@@ -32,13 +32,45 @@ func (s *Store) ListIssues(ctx context.Context, f cairn.IssueFilter) ([]*cairn.I
 	if where == "" {
 		where = "1 = 1"
 	}
-	list, err := loadIssues(ctx, c, "SELECT "+issueColumns+" FROM issues i WHERE "+where+" ORDER BY "+issueOrder(f.OrderBy, f.Sort)+" LIMIT ? OFFSET ?",
-		append(q.args[:len(q.args):len(q.args)], f.PerPage, f.Offset())...)
+	from, order := "issues i", issueOrder(f.OrderBy, f.Sort)
+	var fromArgs []any
+	switch f.OrderBy {
+	case "milestone_due":
+		from += " LEFT JOIN milestones dm ON dm.id = i.milestone_id"
+	case "priority", "label_priority":
+		// Few labels have a priority: aggregating only their issues is far
+		// cheaper than a look-up per listed issue, and with none the order
+		// is the tie-break alone.
+		prio, err := queryIDs(ctx, c, "SELECT l.id FROM labels l WHERE "+q.labelScope+" AND l.priority IS NOT NULL ORDER BY l.id LIMIT 1000", q.labelScopeArgs...)
+		if err != nil {
+			return nil, cairn.Total{}, err
+		}
+		if len(prio) == 0 {
+			order = issueOrder("id", f.Sort)
+		} else {
+			from += " LEFT JOIN (SELECT pil.issue_id, MIN(pl.priority) AS priority FROM issue_labels pil JOIN labels pl ON pl.id = pil.label_id" +
+				" WHERE pil.label_id IN (" + placeholders(len(prio)) + ") GROUP BY pil.issue_id) lp ON lp.issue_id = i.id"
+			fromArgs = int64Args(prio)
+		}
+	}
+	// The page is chosen on ids and sort keys alone, then its rows are
+	// loaded: a sort that cannot use an index (due date, weight, priority
+	// over a whole project) then moves small tuples, not whole issues.
+	args := append(append(fromArgs, q.args...), f.PerPage, f.Offset())
+	ids, err := queryIDs(ctx, c, "SELECT i.id FROM "+from+" WHERE "+where+" ORDER BY "+order+" LIMIT ? OFFSET ?", args...)
 	if err != nil {
 		return nil, cairn.Total{}, fmt.Errorf("list issues: %w", err)
 	}
-	if list == nil {
-		list = []*cairn.Issue{}
+	byID, err := issuesByIDs(ctx, c, ids)
+	if err != nil {
+		return nil, cairn.Total{}, fmt.Errorf("list issues: %w", err)
+	}
+	list := make([]*cairn.Issue, 0, len(ids))
+	for _, id := range ids {
+		// An issue deleted between the two queries drops out of the page.
+		if is := byID[id]; is != nil {
+			list = append(list, is)
+		}
 	}
 	if f.SkipTotal {
 		return list, cairn.Total{}, nil
@@ -70,11 +102,13 @@ func issueOrder(orderBy, sort string) string {
 	case "title":
 		return "i.title" + dir + tie
 	case "priority", "label_priority":
-		// The issue's most urgent label (lowest priority number) decides.
-		return "(SELECT MIN(pl.priority) FROM issue_labels pil JOIN labels pl ON pl.id = pil.label_id WHERE pil.issue_id = i.id)" +
-			dir + " NULLS LAST" + tie
+		// The issue's most urgent label (lowest priority number) decides;
+		// ListIssues joins it as lp.
+		return "lp.priority" + dir + " NULLS LAST" + tie
+	case "id":
+		return "i.id" + dir
 	case "milestone_due":
-		return "(SELECT dm.due_date FROM milestones dm WHERE dm.id = i.milestone_id)" + dir + " NULLS LAST" + tie
+		return "dm.due_date" + dir + " NULLS LAST" + tie
 	default:
 		return "i.created_at" + dir + tie
 	}
@@ -136,7 +170,10 @@ func (q *issueQuery) build(ctx context.Context, f *cairn.IssueFilter) error {
 	if f.State != "" {
 		q.add("i.state = ?", f.State)
 	}
-	if err := q.labels(ctx, f.Labels, f.NotLabels); err != nil {
+	// A milestone or iids narrow the issues more than a label usually does;
+	// without them the first label's issues are the place to start.
+	narrowed := f.MilestoneID != 0 || len(f.IIDs) > 0 || f.Milestone != "" && !strings.EqualFold(f.Milestone, cairn.FilterAny)
+	if err := q.labels(ctx, f.Labels, f.NotLabels, !narrowed); err != nil {
 		return err
 	}
 	if err := q.milestone(ctx, f.Milestone, f.NotMilestone, f.MilestoneID); err != nil {
@@ -218,7 +255,11 @@ func (q *issueQuery) labelIDs(ctx context.Context, name string) ([]int64, error)
 		" AND (l.name = ? OR lower(l.name) = lower(?)) ORDER BY l.id LIMIT 1000", args...)
 }
 
-func (q *issueQuery) labels(ctx context.Context, labels, notLabels []string) error {
+// labels adds the label filters. With drive, the first label's condition
+// is written as "i.id IN (…)", which lets SQLite start from that label's
+// issues (PostgreSQL plans both forms alike); the others are EXISTS probes,
+// cheapest once the candidates are few.
+func (q *issueQuery) labels(ctx context.Context, labels, notLabels []string, drive bool) error {
 	if len(labels) == 1 && strings.EqualFold(labels[0], cairn.FilterNone) {
 		q.add("NOT EXISTS (SELECT 1 FROM issue_labels il WHERE il.issue_id = i.id)")
 	} else if len(labels) == 1 && strings.EqualFold(labels[0], cairn.FilterAny) {
@@ -232,6 +273,11 @@ func (q *issueQuery) labels(ctx context.Context, labels, notLabels []string) err
 			if len(ids) == 0 {
 				q.none = true
 				return nil
+			}
+			if drive {
+				q.add("i.id IN (SELECT il.issue_id FROM issue_labels il WHERE il.label_id IN ("+placeholders(len(ids))+"))", int64Args(ids)...)
+				drive = false
+				continue
 			}
 			q.add("EXISTS (SELECT 1 FROM issue_labels il WHERE il.issue_id = i.id AND il.label_id IN ("+placeholders(len(ids))+"))", int64Args(ids)...)
 		}

@@ -235,6 +235,16 @@ func TestIssueListOrder(t *testing.T) {
 				issEqual(t, "iids", got, tc.want)
 			})
 		}
+		t.Run("PriorityWithoutPrioritisedLabels", func(t *testing.T) {
+			for _, title := range []string{"one", "two", "three"} {
+				f.issue(t, cairn.IssueCreate{ProjectID: f.far.ID, Title: title, Labels: []string{"plain"}})
+			}
+			got, total := f.list(t, cairn.IssueFilter{ProjectID: f.far.ID, OrderBy: "label_priority", Sort: "asc"})
+			issEqual(t, "iids", got, []int64{1, 2, 3})
+			if total.Count != 3 {
+				t.Errorf("total = %+v", total)
+			}
+		})
 	})
 }
 

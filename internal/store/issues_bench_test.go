@@ -112,7 +112,7 @@ func BenchmarkIssueListFiltered(b *testing.B) {
 				k++
 				list, total, err := w.s.ListIssues(w.ctx, cairn.IssueFilter{
 					ProjectID: w.project.ID, State: cairn.StateOpened,
-					Labels:    []string{w.labels[k%5].Name}, Milestone: w.milestones[k%12].Title,
+					Labels: []string{w.labels[k%5].Name}, Milestone: w.milestones[k%12].Title,
 					Page: cairn.Page{PerPage: 50},
 				})
 				if err != nil {
