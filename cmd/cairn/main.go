@@ -47,6 +47,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return env.importArchive(ctx, rest)
 	case "export":
 		return env.exportArchive(ctx, rest)
+	case "plan":
+		return env.plan(ctx, rest)
+	case "metrics":
+		return env.metrics(ctx, rest)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "cairn %s (%s)\n", Version, Revision())
 		return nil
@@ -80,6 +84,9 @@ Commands:
   token     create tokens:   cairn token create --username U [--scopes api|read_api]
   import    import an archive: cairn import team.json
   export    export an archive: cairn export > team.json
+  plan      a milestone's capacity and plan: cairn plan --group G --milestone M [--json]
+            finalise it:     cairn plan finalize --group G --milestone M --username U
+  metrics   a team's planning metrics: cairn metrics --group G [--from D] [--to D] [--json]
   version   print the version
 
 Every command takes --db (or CAIRN_DB): a file path or sqlite: URL (default

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cairnhq/cairn"
 	"github.com/cairnhq/cairn/internal/demo"
+	"github.com/cairnhq/cairn/internal/planner"
 	"github.com/cairnhq/cairn/internal/server"
 	"github.com/cairnhq/cairn/internal/store"
 )
@@ -51,8 +52,19 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	if url == "" {
 		url = "http://" + displayAddr(ln.Addr())
 	}
+	// The planner refreshes planning issues and keeps the cadence in the
+	// background until ctx ends; Flush below finishes what requests queued.
+	p := planner.New(s, logger)
+	pctx, stopPlanner := context.WithCancel(ctx)
+	defer stopPlanner()
+	planDone := make(chan struct{})
+	go func() {
+		defer close(planDone)
+		p.Run(pctx)
+	}()
 	h := server.New(server.Config{
 		Services: s,
+		Planner:  p,
 		BaseURL:  strings.TrimRight(*baseURL, "/"),
 		Logger:   logger,
 		Version:  Version,
@@ -71,14 +83,24 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 
 	select {
 	case err := <-serveErr:
+		// The listener failed: stop the planner too before the store closes.
+		stopPlanner()
+		<-planDone
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down; waiting for in-flight requests", "grace", shutdownGrace)
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shutdown: %w", err)
+	shutdownErr := srv.Shutdown(sctx)
+	// Requests that finished during the grace period may have queued
+	// planning issue refreshes; they are written before the store closes.
+	<-planDone
+	if err := p.Flush(sctx); err != nil {
+		logger.Error("planning refresh at shutdown failed", "err", err)
+	}
+	if shutdownErr != nil && !errors.Is(shutdownErr, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", shutdownErr)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/cairnhq/cairn"
+	"github.com/cairnhq/cairn/internal/planner"
 )
 
 // Services is everything the API needs from storage. *store.Store
@@ -35,6 +36,9 @@ type Services interface {
 // Config configures the API.
 type Config struct {
 	Services Services
+	// Planner serves the planning endpoints and guards the Deliverable and
+	// Stretch labels; nil turns planning off (its routes are not served).
+	Planner *planner.Service
 	// BaseURL is the external base URL ("https://cairn.example.com") used in
 	// web_url fields and Link headers; empty derives it from each request.
 	BaseURL string
@@ -50,6 +54,7 @@ type Config struct {
 // HandlerFunc methods are the endpoints; internal/server routes to them.
 type API struct {
 	svc      Services
+	planner  *planner.Service
 	baseURL  string
 	logger   *slog.Logger
 	version  string
@@ -64,6 +69,7 @@ func New(cfg Config) *API {
 	}
 	return &API{
 		svc:      cfg.Services,
+		planner:  cfg.Planner,
 		baseURL:  strings.TrimRight(cfg.BaseURL, "/"),
 		logger:   l,
 		version:  cfg.Version,

@@ -283,7 +283,8 @@ func (a *API) checkMilestone(ctx context.Context, p *cairn.Project, id int64) er
 // CreateIssue serves POST /projects/{id}/issues: title (required),
 // description, labels (unknown ones are created), milestone_id, weight,
 // assignee_ids or assignee_id, due_date, issue_type, confidential, and
-// Cairn's parent_id. Metadata from callers below reporter is ignored.
+// Cairn's parent_id and template (a group template that fills an empty
+// description). Metadata from callers below reporter is ignored.
 func (a *API) CreateIssue(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	s, err := a.projectFor(r, actCreateIssue)
@@ -313,6 +314,17 @@ func (a *API) CreateIssue(w http.ResponseWriter, r *http.Request) error {
 	if err := p.Err(); err != nil {
 		return err
 	}
+	// template=<name> starts the description from a group template
+	// (templates.go) when none is given; an unknown name is a mistake.
+	if name, ok := p.String("template"); ok && name != "" {
+		content, err := a.templateContent(ctx, s.project.GroupID, name)
+		if err != nil {
+			return err
+		}
+		if c.Description == "" {
+			c.Description = content
+		}
+	}
 	if !s.can(actUpdateIssue) {
 		// As in GitLab, guests open issues but do not triage them: the
 		// metadata they send is left out rather than refused, so that
@@ -321,6 +333,11 @@ func (a *API) CreateIssue(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := c.Validate(); err != nil {
 		return err
+	}
+	if len(c.Labels) > 0 {
+		if err := a.checkPlanningLabels(ctx, s, nil, cairn.ExclusiveLabels(lowerAll(c.Labels))); err != nil {
+			return err
+		}
 	}
 	if c.MilestoneID != 0 {
 		if err := a.checkMilestone(ctx, s.project, c.MilestoneID); err != nil {
@@ -436,6 +453,11 @@ func (a *API) UpdateIssue(w http.ResponseWriter, r *http.Request) error {
 		// GitLab lets authors edit the text of their own issues and close or
 		// reopen them, whatever their role.
 		if cairn.ErrorCode(err) != cairn.EFORBIDDEN || !authorOnlyChange(s.user, i, &u) || !scopeAllows(ctx, actCreateIssue) {
+			return err
+		}
+	}
+	if before, after, ok := labelsAfterUpdate(i, &u); ok {
+		if err := a.checkPlanningLabels(ctx, s, before, after); err != nil {
 			return err
 		}
 	}

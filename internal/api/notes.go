@@ -106,6 +106,11 @@ func (a *API) CreateIssueNote(w http.ResponseWriter, r *http.Request) error {
 		if err := s.require(ctx, actUpdateIssue); err != nil {
 			return err
 		}
+		if before, after, ok := labelsAfterActions(i, actions); ok {
+			if err := a.checkPlanningLabels(ctx, s, before, after); err != nil {
+				return err
+			}
+		}
 	}
 	res, err := a.svc.CreateNote(ctx, c)
 	if err != nil {

@@ -50,8 +50,10 @@ type User struct {
 	CreatedAt string `json:"created_at"`
 }
 
-// Group is a team with its members, group labels, group milestones and
-// projects.
+// Group is a team with its members, group labels, group milestones,
+// planning settings, time off, parking lot and projects. The planning keys
+// (Settings, TimeOff, ParkingLot) came after the first archives were
+// written; they are optional, so those archives still read.
 type Group struct {
 	Path        string      `json:"path"`
 	Name        string      `json:"name,omitempty"`
@@ -61,7 +63,34 @@ type Group struct {
 	Members     []Member    `json:"members,omitempty"`
 	Labels      []Label     `json:"labels,omitempty"`
 	Milestones  []Milestone `json:"milestones,omitempty"`
-	Projects    []Project   `json:"projects,omitempty"`
+	// Settings are the team's planning settings as the JSON object of
+	// GET /groups/:id/planning_settings; absent means the defaults.
+	Settings   json.RawMessage `json:"settings,omitempty"`
+	TimeOff    []TimeOff       `json:"time_off,omitempty"`
+	ParkingLot []ParkingEntry  `json:"parking_lot,omitempty"`
+	Projects   []Project       `json:"projects,omitempty"`
+}
+
+// TimeOff is a member's absence: dates inclusive, HalfDay making every
+// working day of the range count half.
+type TimeOff struct {
+	Username  string `json:"username"`
+	StartDate string `json:"start_date"`
+	EndDate   string `json:"end_date"`
+	HalfDay   bool   `json:"half_day,omitempty"`
+	Note      string `json:"note,omitempty"`
+}
+
+// ParkingEntry is a proposal in a milestone's parking lot: an existing
+// issue ("group/project#iid") or a title for work that has no issue yet,
+// with the reason it was proposed.
+type ParkingEntry struct {
+	Milestone string `json:"milestone"`
+	Issue     string `json:"issue,omitempty"`
+	Title     string `json:"title,omitempty"`
+	Reason    string `json:"reason"`
+	Author    string `json:"author"`
+	CreatedAt string `json:"created_at"`
 }
 
 // Member is a user's membership in a group.

@@ -35,6 +35,15 @@ func valid() *archive.Archive {
 			Milestones: []archive.Milestone{
 				{Title: "2026-01", StartDate: "2026-01-01", DueDate: "2026-01-31", State: "closed", CreatedAt: "2026-01-01T09:00:00.000Z"},
 			},
+			Settings: []byte(`{"stretch_share": 0.25, "holidays": ["2026-01-19"]}`),
+			TimeOff: []archive.TimeOff{
+				{Username: "sam", StartDate: "2026-01-12", EndDate: "2026-01-13", Note: "Skiing"},
+				{Username: "sam", StartDate: "2026-01-14", EndDate: "2026-01-14", HalfDay: true},
+			},
+			ParkingLot: []archive.ParkingEntry{
+				{Milestone: "2026-01", Issue: "team/app#2", Reason: "Customers ask for it", Author: "sam", CreatedAt: "2026-01-06T09:00:00.000Z"},
+				{Milestone: "2026-01", Title: "Try a faster cache", Reason: "Suggestions feel slow", Author: "emma", CreatedAt: "2026-01-07T09:00:00.000Z"},
+			},
 			Projects: []archive.Project{{
 				Path: "app", Name: "App", CreatedAt: "2026-01-01T09:00:00.000Z",
 				Labels:     []archive.Label{{Name: "bug", Color: "#ff0000"}},
@@ -160,6 +169,34 @@ func TestValidateErrors(t *testing.T) {
 		{"ErrLinkTargetUnknown", func(a *archive.Archive) { issue(a).Links[0].Target = "team/app#3" }, ip + `.links[0].target: unknown issue "team/app#3" (not in the archive)`},
 		{"ErrLinkSelf", func(a *archive.Archive) { issue(a).Links[0].Target = "team/app#1" }, ip + ".links[0].target: cannot link an issue to itself"},
 		{"ErrLinkType", func(a *archive.Archive) { issue(a).Links[0].LinkType = "duplicates" }, ip + ".links[0].link_type: must be one of relates_to, blocks, is_blocked_by"},
+
+		{"ErrSettingsValue", func(a *archive.Archive) { a.Groups[0].Settings = []byte(`{"stretch_share": 2}`) },
+			"groups[0].settings.stretch_share: must be between 0 and 1 (0.2 means 20% of team capacity)"},
+		{"ErrSettingsHoliday", func(a *archive.Archive) { a.Groups[0].Settings = []byte(`{"holidays": ["2026-01-19", "19.1."]}`) },
+			`groups[0].settings.holidays[1]: not a date: "19.1." (use YYYY-MM-DD, like 2026-12-25)`},
+		{"ErrSettingsUnknown", func(a *archive.Archive) { a.Groups[0].Settings = []byte(`{"colour": 1}`) }, `groups[0].settings: unknown setting "colour"`},
+		{"ErrSettingsNotObject", func(a *archive.Archive) { a.Groups[0].Settings = []byte(`[1]`) }, "groups[0].settings: must be an object of planning settings"},
+		{"ErrTimeOffUser", func(a *archive.Archive) { a.Groups[0].TimeOff[1].Username = "bob" }, `groups[0].time_off[1].username: unknown user "bob" (not in users)`},
+		{"ErrTimeOffStart", func(a *archive.Archive) { a.Groups[0].TimeOff[0].StartDate = "" }, "groups[0].time_off[0].start_date: is required"},
+		{"ErrTimeOffEndFormat", func(a *archive.Archive) { a.Groups[0].TimeOff[0].EndDate = "2026-1-13" }, "groups[0].time_off[0].end_date: must be a date like 2026-03-04"},
+		{"ErrTimeOffEndBeforeStart", func(a *archive.Archive) { a.Groups[0].TimeOff[0].EndDate = "2026-01-11" }, "groups[0].time_off[0].end_date: must not be before start_date"},
+		{"ErrTimeOffNote", func(a *archive.Archive) { a.Groups[0].TimeOff[0].Note = strings.Repeat("é", 1001) }, "groups[0].time_off[0].note: is too long (maximum is 1000 characters)"},
+		{"ErrTimeOffTooLong", func(a *archive.Archive) { a.Groups[0].TimeOff[0].EndDate = "2027-01-13" }, "groups[0].time_off[0].end_date: is too far from start_date (at most 366 days)"},
+		{"ErrParkingMilestone", func(a *archive.Archive) { a.Groups[0].ParkingLot[0].Milestone = "v1" }, `groups[0].parking_lot[0].milestone: unknown milestone "v1" (not a milestone of this group)`},
+		{"ErrParkingIssueUnknown", func(a *archive.Archive) { a.Groups[0].ParkingLot[0].Issue = "team/app#9" }, "groups[0].parking_lot[0].issue: unknown issue team/app#9 (not in the archive)"},
+		{"ErrParkingIssueFormat", func(a *archive.Archive) { a.Groups[0].ParkingLot[0].Issue = "#2" }, "groups[0].parking_lot[0].issue: must be a reference like group/project#12"},
+		{"ErrParkingIssueOtherGroup", func(a *archive.Archive) {
+			a.Groups = append(a.Groups, archive.Group{Path: "other", CreatedAt: "2026-01-01T09:00:00.000Z", Projects: []archive.Project{{
+				Path: "app", CreatedAt: "2026-01-01T09:00:00.000Z",
+				Issues: []archive.Issue{{IID: 1, Title: "Theirs", State: "opened", Author: "sam", CreatedAt: "2026-01-02T09:00:00.000Z"}},
+			}}})
+			a.Groups[0].ParkingLot[0].Issue = "other/app#1"
+		}, "groups[0].parking_lot[0].issue: other/app#1 is not an issue of this group"},
+		{"ErrParkingTitleTooLong", func(a *archive.Archive) { a.Groups[0].ParkingLot[0].Title = strings.Repeat("x", 256) }, "groups[0].parking_lot[0].title: is too long (maximum is 255 characters)"},
+		{"ErrParkingNeither", func(a *archive.Archive) { a.Groups[0].ParkingLot[1].Title = " " }, "groups[0].parking_lot[1].issue: is required unless title is given"},
+		{"ErrParkingReason", func(a *archive.Archive) { a.Groups[0].ParkingLot[1].Reason = "" }, "groups[0].parking_lot[1].reason: is required"},
+		{"ErrParkingAuthor", func(a *archive.Archive) { a.Groups[0].ParkingLot[1].Author = "bob" }, `groups[0].parking_lot[1].author: unknown user "bob" (not in users)`},
+		{"ErrParkingCreatedAt", func(a *archive.Archive) { a.Groups[0].ParkingLot[1].CreatedAt = "yesterday" }, "groups[0].parking_lot[1].created_at: must be an RFC 3339 timestamp like 2026-03-04T09:15:00.000Z"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -262,6 +299,15 @@ func TestNormalize(t *testing.T) {
 	is.Author = "EMMA"
 	a.Groups[0].Labels[0].Color = "#1F75CB"
 	a.Groups[0].Projects[0].Issues[0], a.Groups[0].Projects[0].Issues[1] = a.Groups[0].Projects[0].Issues[1], a.Groups[0].Projects[0].Issues[0]
+	g := &a.Groups[0]
+	g.TimeOff[0], g.TimeOff[1] = g.TimeOff[1], g.TimeOff[0]
+	g.TimeOff[0].Username = "Sam"
+	g.ParkingLot[0], g.ParkingLot[1] = g.ParkingLot[1], g.ParkingLot[0]
+	g.ParkingLot[1].Issue = "TEAM/App#2"
+	g.ParkingLot[1].CreatedAt = "2026-01-06T10:00:00+01:00"
+	// The same settings with the keys in another order, and a default
+	// spelt out, are the same settings.
+	g.Settings = []byte(`{"holidays": ["2026-01-19"], "stretch_share": 0.25, "velocity_window": 3}`)
 
 	b := valid()
 	archive.Normalize(a)
@@ -284,12 +330,27 @@ func TestNormalize(t *testing.T) {
 	if a.Users[0].Username != "emma" {
 		t.Errorf("users not sorted: %v", a.Users)
 	}
+	if g.TimeOff[0].Note != "Skiing" || g.TimeOff[0].Username != "sam" {
+		t.Errorf("time off not normalised: %+v", g.TimeOff)
+	}
+	if g.ParkingLot[0].Issue != "team/app#2" || g.ParkingLot[0].CreatedAt != "2026-01-06T09:00:00.000Z" {
+		t.Errorf("parking lot not normalised: %+v", g.ParkingLot)
+	}
+	// Settings are written whole: a key the archive left out comes with its
+	// default.
+	if !strings.Contains(string(g.Settings), `"velocity_window":3`) || !strings.Contains(string(g.Settings), `"stretch_share":0.25`) {
+		t.Errorf("settings not normalised: %s", g.Settings)
+	}
 	// Clone is deep: normalising the clone leaves the original alone.
 	c := valid()
 	d := c.Clone()
 	*d.Groups[0].Projects[0].Issues[0].Weight = 5
 	d.Groups[0].Projects[0].Issues[0].Labels[0] = "x"
-	if *c.Groups[0].Projects[0].Issues[0].Weight != 2 || c.Groups[0].Projects[0].Issues[0].Labels[0] != "Deliverable" {
+	d.Groups[0].Settings[0] = '['
+	d.Groups[0].TimeOff[0].Note = "x"
+	d.Groups[0].ParkingLot[0].Reason = "x"
+	if *c.Groups[0].Projects[0].Issues[0].Weight != 2 || c.Groups[0].Projects[0].Issues[0].Labels[0] != "Deliverable" ||
+		c.Groups[0].Settings[0] != '{' || c.Groups[0].TimeOff[0].Note != "Skiing" || c.Groups[0].ParkingLot[0].Reason != "Customers ask for it" {
 		t.Error("Clone shares memory with the original")
 	}
 }

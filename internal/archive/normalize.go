@@ -1,11 +1,14 @@
 package archive
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/json"
 	"slices"
 	"strings"
 
 	"github.com/cairnhq/cairn"
+	"github.com/cairnhq/cairn/planning"
 )
 
 // Normalize puts the archive in its canonical form, so that two archives
@@ -16,8 +19,10 @@ import (
 // is sorted: users by username, groups and projects by path, members by
 // username, labels by name, milestones by title, issues by iid, notes by
 // created_at and then content, events by created_at with removals before
-// additions and then content, links by target, and an issue's
-// assignees and labels by name. Normalize changes a in place; values it
+// additions and then content, links by target, an issue's
+// assignees and labels by name, time off by member and dates, and the
+// parking lot by milestone and time. Planning settings are written out
+// whole, defaults included. Normalize changes a in place; values it
 // cannot parse are left as they are for Validate to report.
 func Normalize(a *Archive) {
 	users := make(map[string]string, len(a.Users))
@@ -67,6 +72,18 @@ func Normalize(a *Archive) {
 		}
 		normalizeLabels(g.Labels)
 		normalizeMilestones(g.Milestones)
+		g.Settings = normalizeSettings(g.Settings)
+		for i := range g.TimeOff {
+			g.TimeOff[i].Username = user(g.TimeOff[i].Username)
+		}
+		slices.SortStableFunc(g.TimeOff, compareTimeOff)
+		for i := range g.ParkingLot {
+			e := &g.ParkingLot[i]
+			e.Author = user(e.Author)
+			e.Issue = ref(e.Issue)
+			e.CreatedAt = canonicalTime(e.CreatedAt)
+		}
+		slices.SortStableFunc(g.ParkingLot, compareParking)
 		for pi := range g.Projects {
 			p := &g.Projects[pi]
 			if p.Name == "" {
@@ -256,6 +273,51 @@ func canonicalTime(s string) string {
 	return FormatTime(t)
 }
 
+// normalizeSettings returns settings in canonical form: every key, with the
+// defaults filled in, in the order of planning.Settings, so that a team
+// that left a key out and one that spelt the default out are the same
+// archive. "null" is no settings. Settings that do not parse are returned
+// as they are, for Validate to report.
+func normalizeSettings(raw json.RawMessage) json.RawMessage {
+	if len(bytes.TrimSpace(raw)) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		return nil
+	}
+	s, err := planning.ParseSettings(raw)
+	if err != nil {
+		return raw
+	}
+	out, err := json.Marshal(s)
+	if err != nil {
+		return raw
+	}
+	return out
+}
+
+// compareTimeOff orders time off by member, then dates, then the rest, so
+// that the order a database returns them in does not show in the archive.
+func compareTimeOff(x, y TimeOff) int {
+	return cmp.Or(
+		strings.Compare(x.Username, y.Username),
+		strings.Compare(x.StartDate, y.StartDate),
+		strings.Compare(x.EndDate, y.EndDate),
+		compareBool(x.HalfDay, y.HalfDay),
+		strings.Compare(x.Note, y.Note),
+	)
+}
+
+// compareParking orders a parking lot by milestone, then in the order the
+// entries were proposed.
+func compareParking(x, y ParkingEntry) int {
+	return cmp.Or(
+		strings.Compare(x.Milestone, y.Milestone),
+		compareTime(x.CreatedAt, y.CreatedAt),
+		strings.Compare(x.Author, y.Author),
+		strings.Compare(x.Issue, y.Issue),
+		strings.Compare(x.Title, y.Title),
+		strings.Compare(x.Reason, y.Reason),
+	)
+}
+
 // Clone returns a deep copy of the archive.
 func (a *Archive) Clone() *Archive {
 	c := *a
@@ -266,6 +328,9 @@ func (a *Archive) Clone() *Archive {
 		g.Members = slices.Clone(g.Members)
 		g.Labels = cloneLabels(g.Labels)
 		g.Milestones = slices.Clone(g.Milestones)
+		g.Settings = slices.Clone(g.Settings)
+		g.TimeOff = slices.Clone(g.TimeOff)
+		g.ParkingLot = slices.Clone(g.ParkingLot)
 		g.Projects = slices.Clone(g.Projects)
 		for pi := range g.Projects {
 			p := &g.Projects[pi]

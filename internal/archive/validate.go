@@ -1,12 +1,18 @@
 package archive
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cairnhq/cairn"
+	"github.com/cairnhq/cairn/planning"
 )
 
 // Validate checks the whole archive and returns the first problem, in
@@ -16,8 +22,9 @@ import (
 // sets (states, roles, access levels, event types and actions, link types),
 // dates and timestamps, uniqueness (usernames, group and project paths,
 // label names, milestone titles, iids), that every user, label, milestone
-// and issue an issue refers to exists in the archive, and that an issue's
-// current labels hold one label per scope. History is not judged: events
+// and issue an issue refers to exists in the archive, that an issue's
+// current labels hold one label per scope, and a group's planning settings
+// (by the planning package's rules), time off and parking lot. History is not judged: events
 // only need to be well formed and not older than their issue.
 func (a *Archive) Validate() error {
 	v := newValidator(a)
@@ -183,6 +190,19 @@ func (v *validator) group(p string, g *Group, paths map[string]bool) error {
 	groupMilestones := map[string]bool{}
 	for i := range g.Milestones {
 		if err := v.milestone(idx(field(p, "milestones"), i), &g.Milestones[i], groupMilestones, nil); err != nil {
+			return err
+		}
+	}
+	if err := v.settings(field(p, "settings"), g.Settings); err != nil {
+		return err
+	}
+	for i := range g.TimeOff {
+		if err := v.timeOff(idx(field(p, "time_off"), i), &g.TimeOff[i]); err != nil {
+			return err
+		}
+	}
+	for i := range g.ParkingLot {
+		if err := v.parkingEntry(idx(field(p, "parking_lot"), i), g, &g.ParkingLot[i], groupMilestones); err != nil {
 			return err
 		}
 	}
@@ -563,6 +583,104 @@ func (v *validator) event(p string, e *Event) error {
 		return fail(field(p, "weight"), "must be empty for a %s event", e.Type)
 	}
 	return v.userRef(field(p, "user"), e.User, false)
+}
+
+// settings checks a group's planning settings with the planning package's
+// own rules, so that an archive cannot bring in settings the API would
+// refuse. The first bad key is named in the path
+// ("groups[0].settings.refinement_share: must be …").
+func (v *validator) settings(p string, raw json.RawMessage) error {
+	trimmed := bytes.TrimSpace(raw)
+	if len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")) {
+		return nil
+	}
+	if trimmed[0] != '{' {
+		return fail(p, "must be an object of planning settings")
+	}
+	_, err := planning.ParseSettings(trimmed)
+	if err == nil {
+		return nil
+	}
+	var e *cairn.Error
+	if errors.As(err, &e) && len(e.Fields) > 0 {
+		keys := make([]string, 0, len(e.Fields))
+		for k := range e.Fields {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		return fail(p+"."+keys[0], "%s", strings.Join(e.Fields[keys[0]], "; "))
+	}
+	return fail(p, "%s", cairn.ErrorMessage(err))
+}
+
+// timeOff checks one time-off entry. Its user need only be in the archive,
+// not a member: time off outlives a membership that ended.
+func (v *validator) timeOff(p string, t *TimeOff) error {
+	if err := v.userRef(field(p, "username"), t.Username, true); err != nil {
+		return err
+	}
+	for _, d := range []struct{ name, val string }{{"start_date", t.StartDate}, {"end_date", t.EndDate}} {
+		if d.val == "" {
+			return fail(field(p, d.name), "is required")
+		}
+		if !cairn.ValidDate(d.val) {
+			return fail(field(p, d.name), dateMsg)
+		}
+	}
+	if t.EndDate < t.StartDate {
+		return fail(field(p, "end_date"), "must not be before start_date")
+	}
+	start, _ := time.Parse(DateLayout, t.StartDate)
+	end, _ := time.Parse(DateLayout, t.EndDate)
+	if int(end.Sub(start).Hours()/24)+1 > cairn.MaxTimeOffDays {
+		return fail(field(p, "end_date"), "is too far from start_date (at most %d days)", cairn.MaxTimeOffDays)
+	}
+	if utf8.RuneCountInString(t.Note) > cairn.MaxTimeOffNote {
+		return fail(field(p, "note"), "is too long (maximum is %d characters)", cairn.MaxTimeOffNote)
+	}
+	return nil
+}
+
+// parkingEntry checks one parking lot entry: a group milestone of its
+// group, an issue of one of the group's projects or a title (or both), a
+// reason, and an author if one is named. These are the planner's rules for
+// a new proposal.
+func (v *validator) parkingEntry(p string, g *Group, e *ParkingEntry, groupMilestones map[string]bool) error {
+	switch {
+	case e.Milestone == "":
+		return fail(field(p, "milestone"), "is required")
+	case !groupMilestones[e.Milestone]:
+		return fail(field(p, "milestone"), "unknown milestone %q (not a milestone of this group)", e.Milestone)
+	}
+	if e.Issue != "" {
+		proj, iid, ok := ParseIssueRef(e.Issue)
+		if !ok {
+			return fail(field(p, "issue"), "must be a reference like group/project#12")
+		}
+		if !v.issues[strings.ToLower(proj)][iid] {
+			return fail(field(p, "issue"), "unknown issue %s (not in the archive)", e.Issue)
+		}
+		if group, _, _ := strings.Cut(proj, "/"); !strings.EqualFold(group, g.Path) {
+			return fail(field(p, "issue"), "%s is not an issue of this group", e.Issue)
+		}
+	} else if strings.TrimSpace(e.Title) == "" {
+		return fail(field(p, "issue"), "is required unless title is given")
+	}
+	if len(e.Title) > cairn.MaxTitle {
+		return fail(field(p, "title"), "is too long (maximum is %d characters)", cairn.MaxTitle)
+	}
+	if strings.TrimSpace(e.Reason) == "" {
+		return fail(field(p, "reason"), "is required")
+	}
+	if utf8.RuneCountInString(e.Reason) > cairn.MaxParkingLotReason {
+		return fail(field(p, "reason"), "is too long (maximum is %d characters)", cairn.MaxParkingLotReason)
+	}
+	// The author may be absent: a proposal outlives its author's account.
+	if err := v.userRef(field(p, "author"), e.Author, false); err != nil {
+		return err
+	}
+	_, err := v.timestamp(field(p, "created_at"), e.CreatedAt, true)
+	return err
 }
 
 // ParseIssueRef splits "group/project#iid" into "group/project" and the iid.

@@ -58,6 +58,17 @@ var projectNames = []struct{ path, name, desc string }{
 	{"ide-extensions", "IDE Extensions", "Editor extensions and the shared language server that bring suggestions and chat into IDEs."},
 }
 
+// PlanningProject is the path of the team's planning project, which holds
+// the milestone planning issues (the planning settings' default
+// planning_project, so that Cairn's planner adopts them). Work issues are
+// never created in it.
+const PlanningProject = "planning"
+
+// archiveProjects are the projects of the archive: the work projects, then
+// the planning project.
+var archiveProjects = append(projectNames[:len(projectNames):len(projectNames)],
+	struct{ path, name, desc string }{PlanningProject, "Planning", "Milestone planning, retrospective and time-off coverage issues of the team."})
+
 type person struct {
 	username, name string
 	role           string
@@ -398,6 +409,9 @@ func (g *generator) statusUpdate(day time.Time, progress, next, blocker string, 
 	return b.String()
 }
 
+// planningDescription is the manager's text of a planning issue: the
+// introduction and checklist. Cairn adds the capacity, Milestone Work,
+// Parking Lot and other sections below it when it adopts the issue.
 func planningDescription(m milestone) string {
 	return "## Milestone Planning " + m.title + "\n\n" +
 		"Milestone: " + m.start.Format(archive.DateLayout) + " to " + m.due.Format(archive.DateLayout) +
@@ -407,9 +421,7 @@ func planningDescription(m milestone) string {
 		"- [ ] Carryover from the current milestone identified and re-weighted\n" +
 		"- [ ] Priorities set with `code-creation-priority` labels\n" +
 		"- [ ] Deliverable and Stretch labels applied\n" +
-		"- [ ] Refinement gaps flagged and assigned\n\n" +
-		"### Milestone Work\n\n| Issue | Weight | Assignee | Label |\n| --- | --- | --- | --- |\n\n" +
-		"### Parking Lot\n\n_Add potential work with a short explanation of why it belongs in this milestone._\n"
+		"- [ ] Refinement gaps flagged and assigned\n"
 }
 
 func latest(a, b time.Time) time.Time {

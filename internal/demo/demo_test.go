@@ -147,7 +147,7 @@ func TestGenerateTeam(t *testing.T) {
 	for _, p := range g.Projects {
 		paths = append(paths, p.Path)
 	}
-	if strings.Join(paths, ",") != "code-suggestions,duo-chat,ide-extensions" {
+	if strings.Join(paths, ",") != "code-suggestions,duo-chat,ide-extensions,planning" {
 		t.Errorf("projects %v", paths)
 	}
 	admin := false

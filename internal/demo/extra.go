@@ -111,13 +111,15 @@ func (g *generator) unplannedBugs() {
 	}
 }
 
-// planningIssues creates the manager's planning issue of each milestone,
-// opened early in the previous milestone and closed when planning is final.
+// planningIssues creates the manager's planning issue of each milestone in
+// the planning project, with the milestone it plans, as Cairn's planner
+// names them: opened early in the previous milestone and closed when
+// planning is final.
 func (g *generator) planningIssues() {
 	for k := 1; k < len(g.milestones); k++ {
 		m := g.milestones[k]
 		created := g.at(g.milestones[k-1].start.AddDate(0, 0, 2))
-		p := &plan{project: "code-suggestions", kind: kindMaintenance, title: "Milestone planning " + m.title,
+		p := &plan{project: PlanningProject, kind: kindMaintenance, title: "Milestone Planning: " + m.title,
 			description: planningDescription(m), author: ManagerName, issueType: "issue", created: created}
 		g.issues = append(g.issues, p)
 		p.do(step{at: created, user: ManagerName, add: []string{LabelPlanning}, setMilestone: true, milestone: m.title,
@@ -239,7 +241,7 @@ func (g *generator) archive() *archive.Archive {
 			byProject[p.project] = append(byProject[p.project], p)
 		}
 	}
-	for i, pn := range projectNames {
+	for i, pn := range archiveProjects {
 		plans := byProject[pn.path]
 		slices.SortStableFunc(plans, func(x, y *plan) int {
 			return cmp.Or(x.created.Compare(y.created), cmp.Compare(x.title, y.title))
@@ -250,7 +252,7 @@ func (g *generator) archive() *archive.Archive {
 		grp.Projects = append(grp.Projects, archive.Project{Path: pn.path, Name: pn.name, Description: pn.desc,
 			CreatedAt: archive.FormatTime(g.origin.Add(time.Duration(i+1) * time.Hour))})
 	}
-	for i, pn := range projectNames {
+	for i, pn := range archiveProjects {
 		for _, p := range byProject[pn.path] {
 			if is, ok := g.finalize(p); ok {
 				grp.Projects[i].Issues = append(grp.Projects[i].Issues, is)

@@ -80,6 +80,35 @@ func (s *Server) routes(mux *http.ServeMux) {
 	v4("POST /api/v4/projects/{id}/issues/{issue_iid}/links", a.CreateIssueLink)
 	v4("DELETE /api/v4/projects/{id}/issues/{issue_iid}/links/{issue_link_id}", a.DeleteIssueLink)
 
+	// Planning: Cairn's own endpoints beside the GitLab subset. Without a
+	// planner they are not served, and answer as unknown routes do.
+	if s.planner != nil {
+		v4("GET /api/v4/groups/{id}/planning_settings", a.GetPlanningSettings)
+		v4("PUT /api/v4/groups/{id}/planning_settings", a.UpdatePlanningSettings)
+		v4("GET /api/v4/groups/{id}/time_off", a.ListTimeOff)
+		v4("POST /api/v4/groups/{id}/time_off", a.AddTimeOff)
+		v4("DELETE /api/v4/groups/{id}/time_off/{time_off_id}", a.DeleteTimeOff)
+		v4("GET /api/v4/groups/{id}/milestones/{milestone_id}/capacity", a.GetCapacity)
+		v4("GET /api/v4/groups/{id}/milestones/{milestone_id}/plan", a.GetPlan)
+		v4("POST /api/v4/groups/{id}/milestones/{milestone_id}/plan/finalize", a.FinalizePlan)
+		v4("GET /api/v4/groups/{id}/milestones/{milestone_id}/parking_lot", a.ListParkingLot)
+		v4("POST /api/v4/groups/{id}/milestones/{milestone_id}/parking_lot", a.AddParkingLot)
+		v4("DELETE /api/v4/groups/{id}/milestones/{milestone_id}/parking_lot/{entry_id}", a.DeleteParkingLot)
+		v4("GET /api/v4/groups/{id}/work_queue", a.GetWorkQueue)
+	}
+
+	// Refinement and metrics (Cairn's own): description templates, the
+	// refinement queue, refinement time, planning metrics and burndowns.
+	v4("GET /api/v4/groups/{id}/templates", a.ListTemplates)
+	v4("POST /api/v4/groups/{id}/templates", a.CreateTemplate)
+	v4("GET /api/v4/groups/{id}/templates/{name}", a.GetTemplate)
+	v4("PUT /api/v4/groups/{id}/templates/{name}", a.UpdateTemplate)
+	v4("DELETE /api/v4/groups/{id}/templates/{name}", a.DeleteTemplate)
+	v4("GET /api/v4/groups/{id}/refinement_queue", a.GetRefinementQueue)
+	v4("GET /api/v4/groups/{id}/refinement_share", a.GetRefinementShare)
+	v4("GET /api/v4/groups/{id}/planning_metrics", a.GetPlanningMetrics)
+	v4("GET /api/v4/groups/{id}/milestones/{milestone_id}/burndown", a.GetBurndown)
+
 	// Anything else is GitLab's unknown-route answer, whatever the method,
 	// without asking for credentials first (as GitLab's catch-all route).
 	mux.Handle("/", route("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

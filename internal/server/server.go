@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cairnhq/cairn/internal/api"
+	"github.com/cairnhq/cairn/internal/planner"
 )
 
 // DefaultMaxBodyBytes is the request body limit when Config leaves it zero.
@@ -21,6 +22,9 @@ const DefaultMaxBodyBytes = 2 << 20
 type Config struct {
 	// Services is the storage behind the API (*store.Store).
 	Services api.Services
+	// Planner is the planning service; nil leaves the planning routes out
+	// (they answer 404 like any unknown route).
+	Planner *planner.Service
 	// BaseURL is the external base URL ("http://127.0.0.1:8080"), used for
 	// web_url fields and Link headers; empty derives it from each request's
 	// Host.
@@ -37,6 +41,7 @@ type Config struct {
 // Server is Cairn's HTTP handler with its routes and middleware.
 type Server struct {
 	svc          api.Services
+	planner      *planner.Service
 	api          *api.API
 	logger       *slog.Logger
 	maxBodyBytes int64
@@ -53,10 +58,12 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{
 		svc:          cfg.Services,
+		planner:      cfg.Planner,
 		logger:       cfg.Logger,
 		maxBodyBytes: cfg.MaxBodyBytes,
 		api: api.New(api.Config{
 			Services: cfg.Services,
+			Planner:  cfg.Planner,
 			BaseURL:  cfg.BaseURL,
 			Logger:   cfg.Logger,
 			Version:  cfg.Version,

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -40,7 +41,7 @@ func (s *Store) ImportArchive(ctx context.Context, a *archive.Archive) (ImportSt
 	archive.Normalize(n)
 	var stats ImportStats
 	err := s.write(ctx, func(c *conn) error {
-		im := &importer{c: c, a: n, refs: map[string]importedIssue{}}
+		im := &importer{c: c, a: n, refs: map[string]importedIssue{}, groups: map[string]importedGroup{}}
 		if err := im.run(ctx); err != nil {
 			return err
 		}
@@ -61,6 +62,15 @@ type importer struct {
 	users map[string]int64 // lower-case username → id
 	// refs maps a lower-case "group/project#iid" to the imported issue.
 	refs map[string]importedIssue
+	// groups maps a group's path to its id and its milestones, for the
+	// parking lots, which are written once every issue is in.
+	groups map[string]importedGroup
+}
+
+type importedGroup struct {
+	id         int64
+	created    int64
+	milestones map[string]int64
 }
 
 type importedIssue struct{ id, created int64 }
@@ -92,6 +102,9 @@ func (im *importer) run(ctx context.Context) error {
 	}
 	for i := range im.a.Groups {
 		if err := im.importLinks(ctx, &im.a.Groups[i]); err != nil {
+			return fmt.Errorf("group %s: %w", im.a.Groups[i].Path, err)
+		}
+		if err := im.importParkingLot(ctx, &im.a.Groups[i]); err != nil {
 			return fmt.Errorf("group %s: %w", im.a.Groups[i].Path, err)
 		}
 	}
@@ -184,6 +197,7 @@ func (im *importer) importGroup(ctx context.Context, g *archive.Group) error {
 		return fmt.Errorf("insert group %s: %w", g.Path, err)
 	}
 	im.stats.Groups++
+	planningChanged(im.c, gid)
 
 	b := newRowBatch(im.c, "group_members", "group_id, user_id, access_level, planning_role, capacity_factor, joined_at, created_at")
 	for _, m := range g.Members {
@@ -197,6 +211,10 @@ func (im *importer) importGroup(ctx context.Context, g *archive.Group) error {
 	}
 	gown, err := im.ownerRows(ctx, "group_id", gid, g.Labels, g.Milestones, created)
 	if err != nil {
+		return fmt.Errorf("group %s: %w", g.Path, err)
+	}
+	im.groups[g.Path] = importedGroup{id: gid, created: ms(created), milestones: gown.milestones}
+	if err := im.importPlanning(ctx, g, gid, ms(created)); err != nil {
 		return fmt.Errorf("group %s: %w", g.Path, err)
 	}
 	for _, p := range g.Projects {
@@ -401,6 +419,54 @@ func (im *importer) importLinks(ctx context.Context, g *archive.Group) error {
 	}
 	if err := b.close(ctx); err != nil {
 		return fmt.Errorf("insert links: %w", err)
+	}
+	return nil
+}
+
+// importPlanning writes a group's planning settings and time off. The
+// normalised archive holds the settings whole, in the JSON the planner
+// reads. The format keeps no time for settings and time off: they take the
+// group's creation time, and time off has no recorded author.
+func (im *importer) importPlanning(ctx context.Context, g *archive.Group, gid, created int64) error {
+	if len(g.Settings) > 0 {
+		if _, err := im.c.exec(ctx, "INSERT INTO planning_settings (group_id, settings, updated_at) VALUES (?, ?, ?)",
+			gid, string(g.Settings), created); err != nil {
+			return fmt.Errorf("insert planning settings: %w", err)
+		}
+	}
+	b := newRowBatch(im.c, "time_off", "group_id, user_id, start_date, end_date, half_day, note, created_at")
+	for _, t := range g.TimeOff {
+		if err := b.add(ctx, gid, im.user(t.Username), t.StartDate, t.EndDate, t.HalfDay, t.Note, created); err != nil {
+			return fmt.Errorf("insert time off: %w", err)
+		}
+	}
+	if err := b.close(ctx); err != nil {
+		return fmt.Errorf("insert time off: %w", err)
+	}
+	return nil
+}
+
+// importParkingLot writes a group's parking lot. It runs once every group
+// is in, as links do, so that it need not care where an issue lives.
+func (im *importer) importParkingLot(ctx context.Context, g *archive.Group) error {
+	ig := im.groups[g.Path]
+	b := newRowBatch(im.c, "parking_lot", "group_id, milestone_id, issue_id, title, reason, author_id, created_at")
+	for _, e := range g.ParkingLot {
+		var issue any
+		if e.Issue != "" {
+			dst, ok := im.refs[strings.ToLower(e.Issue)]
+			if !ok {
+				return fmt.Errorf("parking lot issue %s not imported", e.Issue)
+			}
+			issue = dst.id
+		}
+		if err := b.add(ctx, ig.id, ig.milestones[e.Milestone], issue, e.Title, e.Reason, im.user(e.Author),
+			archiveMS(e.CreatedAt)); err != nil {
+			return fmt.Errorf("insert parking lot: %w", err)
+		}
+	}
+	if err := b.close(ctx); err != nil {
+		return fmt.Errorf("insert parking lot: %w", err)
 	}
 	return nil
 }
@@ -711,6 +777,9 @@ func (ex *exporter) run(ctx context.Context) (*archive.Archive, error) {
 	if err := ex.readIssues(ctx); err != nil {
 		return nil, err
 	}
+	if err := ex.readPlanning(ctx); err != nil {
+		return nil, err
+	}
 	// Order within the lists does not matter here: Normalize sorts them.
 	for id, is := range ex.issues {
 		p := ex.projects[ex.issueProj[id]]
@@ -724,6 +793,56 @@ func (ex *exporter) run(ctx context.Context) (*archive.Archive, error) {
 		a.Groups = append(a.Groups, *ex.groups[gid])
 	}
 	return a, nil
+}
+
+// readPlanning reads every group's planning settings, time off and parking
+// lot. Settings are exported as stored; Normalize writes them whole.
+func (ex *exporter) readPlanning(ctx context.Context) error {
+	var gid, userID int64
+	var settings string
+	err := ex.each(ctx, "planning settings", "SELECT group_id, settings FROM planning_settings ORDER BY group_id",
+		[]any{&gid, &settings}, func() error {
+			if !json.Valid([]byte(settings)) {
+				return fmt.Errorf("planning settings of group %s are not valid JSON", ex.groups[gid].Path)
+			}
+			ex.groups[gid].Settings = json.RawMessage(settings)
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	var t archive.TimeOff
+	err = ex.each(ctx, "time off", "SELECT group_id, user_id, start_date, end_date, half_day, note FROM time_off ORDER BY id",
+		[]any{&gid, &userID, &t.StartDate, &t.EndDate, &t.HalfDay, &t.Note}, func() error {
+			t.Username = ex.users[userID]
+			g := ex.groups[gid]
+			g.TimeOff = append(g.TimeOff, t)
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	var (
+		milestoneID, created int64
+		issueID, authorID    sql.NullInt64
+		title, reason        string
+	)
+	return ex.each(ctx, "parking lot", "SELECT group_id, milestone_id, issue_id, title, reason, author_id, created_at FROM parking_lot ORDER BY id",
+		[]any{&gid, &milestoneID, &issueID, &title, &reason, &authorID, &created}, func() error {
+			e := archive.ParkingEntry{Milestone: ex.milestones[milestoneID], Title: title, Reason: reason,
+				CreatedAt: archive.FormatTime(fromMS(created))}
+			if issueID.Valid {
+				ref := ex.projectRef[ex.issueProj[issueID.Int64]]
+				group, project, _ := strings.Cut(ref, "/")
+				e.Issue = archive.IssueRef(group, project, ex.issueIID[issueID.Int64])
+			}
+			if authorID.Valid {
+				e.Author = ex.users[authorID.Int64]
+			}
+			g := ex.groups[gid]
+			g.ParkingLot = append(g.ParkingLot, e)
+			return nil
+		})
 }
 
 // readIssues reads every issue with its labels, assignees, notes, events

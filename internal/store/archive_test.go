@@ -14,6 +14,7 @@ import (
 	"github.com/cairnhq/cairn"
 	"github.com/cairnhq/cairn/internal/archive"
 	"github.com/cairnhq/cairn/internal/demo"
+	"github.com/cairnhq/cairn/internal/planner"
 	"github.com/cairnhq/cairn/internal/store"
 	"github.com/cairnhq/cairn/internal/store/storetest"
 )
@@ -55,7 +56,7 @@ func openRaw(tb testing.TB, dialect string) (*store.Store, *sql.DB) {
 }
 
 var archiveTables = []string{"users", "groups", "group_members", "projects", "labels", "milestones", "issues",
-	"issue_labels", "issue_assignees", "notes", "issue_events", "issue_links"}
+	"issue_labels", "issue_assignees", "notes", "issue_events", "issue_links", "planning_settings", "time_off", "parking_lot"}
 
 // counts returns the number of rows of every table the importer writes.
 func counts(t *testing.T, db *sql.DB) map[string]int {
@@ -151,6 +152,32 @@ func TestArchiveRoundTrip(t *testing.T) {
 			t.Errorf("exported archive does not validate: %v", err)
 		}
 
+		// Planning data lands where the planner reads it.
+		g, err := s.GroupByPath(ctx, "code-creation")
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := planner.New(s, nil).Settings(ctx, g.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(st.Holidays, ",") != "2026-11-26,2026-12-25" || st.TimeZone != "America/New_York" || st.StretchShare != 0.25 || st.VelocityWindow != 3 {
+			t.Errorf("planner reads imported settings as %+v", st)
+		}
+		var halfDays, titled, noAuthor int
+		if err := db.QueryRow("SELECT count(*) FROM time_off WHERE half_day").Scan(&halfDays); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow("SELECT count(*) FROM parking_lot WHERE issue_id IS NULL AND title <> ''").Scan(&titled); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow("SELECT count(*) FROM parking_lot WHERE author_id IS NULL").Scan(&noAuthor); err != nil {
+			t.Fatal(err)
+		}
+		if halfDays != 1 || titled != 1 || noAuthor != 1 {
+			t.Errorf("half days %d, title-only proposals %d, proposals without author %d; want 1 each", halfDays, titled, noAuthor)
+		}
+
 		// What the format does not hold is derived as documented.
 		var lastIID, maxIID int64
 		if err := db.QueryRow(`SELECT p.last_issue_iid, (SELECT max(iid) FROM issues i WHERE i.project_id = p.id)
@@ -216,9 +243,23 @@ func TestArchiveRoundTrip(t *testing.T) {
 // roundTripArchive is the demo archive plus a group with what the demo
 // does not use: project labels and milestones, confidential issues, due
 // dates, a cleared weight, a reopened issue, an event without a user, a
-// link into another group, a project more visible than its group.
+// link into another group, a project more visible than its group; and
+// planning settings, time off (with a half day) and a parking lot (an
+// issue with a title of its own, and a title whose author is gone).
 func roundTripArchive() *archive.Archive {
 	a := demo.Generate(demoDay, 1)
+	cc := &a.Groups[0]
+	cc.Settings = []byte(`{"holidays": ["2026-11-26", "2026-12-25"], "time_zone": "America/New_York", "stretch_share": 0.25}`)
+	cc.TimeOff = []archive.TimeOff{
+		{Username: "tomas", StartDate: "2026-12-07", EndDate: "2026-12-09", Note: "Conference"},
+		{Username: "aiko", StartDate: "2026-12-11", EndDate: "2026-12-11", HalfDay: true},
+		{Username: "tomas", StartDate: "2026-12-21", EndDate: "2027-01-01", Note: "Holidays <3 & more"},
+	}
+	cc.ParkingLot = []archive.ParkingEntry{
+		{Milestone: "2026-12", Issue: "code-creation/ide-extensions#3", Title: "Why now", Reason: "Blocks the chat work", Author: "lena", CreatedAt: "2026-11-10T09:00:00.000Z"},
+		{Milestone: "2026-12", Title: "Faster completions for Rust", Reason: "Top customer ask", CreatedAt: "2026-11-11T09:00:00.000Z"},
+		{Milestone: "2027-01", Issue: "code-creation/duo-chat#1", Reason: "Keeps coming back", Author: "priya", CreatedAt: "2026-11-12T09:00:00.000Z"},
+	}
 	w := 3
 	prio := 0
 	a.Users = append(a.Users, archive.User{Username: "zed", Name: "Zed", Email: "zed@example.com", CreatedAt: "2025-12-31T23:59:59.999Z"})

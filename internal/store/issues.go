@@ -283,6 +283,7 @@ func (s *Store) CreateIssue(ctx context.Context, in cairn.IssueCreate) (*cairn.I
 		if err != nil {
 			return notFound(err, "Project")
 		}
+		planningChanged(c, gid)
 		var events []eventRow
 		milestoneTitle := ""
 		if in.MilestoneID != 0 {
@@ -297,6 +298,11 @@ func (s *Store) CreateIssue(ctx context.Context, in cairn.IssueCreate) (*cairn.I
 			if err := checkParent(ctx, c, in.ParentID, gid, 0); err != nil {
 				return err
 			}
+		}
+		// A new issue of a team project starts in refinement (seed 000);
+		// imports do not come here, so their history stays as it was.
+		if in.Labels, err = withRefinementLabel(ctx, c, in.ProjectID, gid, in.Labels); err != nil {
+			return err
 		}
 		byName, err := ensureLabels(ctx, c, in.ProjectID, gid, in.Labels, at)
 		if err != nil {
@@ -382,6 +388,7 @@ func (s *Store) UpdateIssue(ctx context.Context, projectID, iid int64, u cairn.I
 // links and time logs; its sub-tasks lose their parent. ENOTFOUND if none.
 func (s *Store) DeleteIssue(ctx context.Context, projectID, iid int64) error {
 	return s.write(ctx, func(c *conn) error {
+		projectPlanningChanged(ctx, c, projectID)
 		res, err := c.exec(ctx, "DELETE FROM issues WHERE project_id = ? AND iid = ?", projectID, iid)
 		if err != nil {
 			return fmt.Errorf("delete issue: %w", err)
@@ -426,6 +433,7 @@ func (s *Store) applyIssueUpdate(ctx context.Context, c *conn, cur *storedIssue,
 		set("description", *u.Description)
 	}
 
+	var gained []*cairn.Label // the labels the update adds, for the ready gate
 	if u.Labels != nil || len(u.AddLabels) > 0 || len(u.RemoveLabels) > 0 {
 		removed, added, err := changeIssueLabels(ctx, c, cur.ID, cur.ProjectID, gid, u, now)
 		if err != nil {
@@ -440,6 +448,7 @@ func (s *Store) applyIssueUpdate(ctx context.Context, c *conn, cur *storedIssue,
 			events = append(events, labelEvent(cairn.ActionAdd, l))
 		}
 		touched = touched || len(removed) > 0 || len(added) > 0
+		gained = added
 	}
 
 	switch u.StateEvent {
@@ -566,9 +575,14 @@ func (s *Store) applyIssueUpdate(ctx context.Context, c *conn, cur *storedIssue,
 		touched = true
 	}
 
+	// The ready gate judges the issue as the update leaves it (refinement.go).
+	if err := checkReadyGate(ctx, c, cur, gid, u, gained, actor, now); err != nil {
+		return false, err
+	}
 	if len(sets) == 0 && !touched {
 		return false, nil
 	}
+	issueUpdatePlanningChanged(c, gid, sets, touched)
 	set("updated_at", now)
 	if _, err := c.exec(ctx, "UPDATE issues SET "+strings.Join(sets, ", ")+" WHERE id = ?", append(args, cur.ID)...); err != nil {
 		return false, fmt.Errorf("update issue: %w", err)

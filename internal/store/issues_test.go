@@ -307,7 +307,7 @@ func TestIssueUpdate(t *testing.T) {
 		f.label(t, cairn.LabelCreate{GroupID: f.team.ID, Name: "workflow::ready for development"})
 
 		t.Run("Labels", func(t *testing.T) {
-			is := f.issue(t, cairn.IssueCreate{Title: "labels", Labels: []string{"workflow::refinement", "bug"}})
+			is := f.issue(t, cairn.IssueCreate{Title: "labels", Labels: []string{"workflow::refinement", "bug"}, Weight: issPtr(2), Description: readyDescription})
 			for _, tc := range []struct {
 				name   string
 				u      cairn.IssueUpdate
@@ -341,7 +341,7 @@ func TestIssueUpdate(t *testing.T) {
 		})
 
 		t.Run("LabelEventsCarryActorAndOneTime", func(t *testing.T) {
-			is := f.issue(t, cairn.IssueCreate{Title: "actor", Labels: []string{"workflow::refinement"}})
+			is := f.issue(t, cairn.IssueCreate{Title: "actor", Labels: []string{"workflow::refinement"}, Weight: issPtr(2), Description: readyDescription})
 			ctx := cairn.NewContextWithUser(context.Background(), f.bob)
 			if _, err := s.UpdateIssue(ctx, f.app.ID, is.IID, cairn.IssueUpdate{AddLabels: []string{"workflow::ready for development"}}); err != nil {
 				t.Fatal(err)

@@ -25,7 +25,7 @@ func TestNoteCreate(t *testing.T) {
 		f := newIssFix(t, s)
 		f.label(t, cairn.LabelCreate{GroupID: f.team.ID, Name: "workflow::refinement"})
 		f.label(t, cairn.LabelCreate{GroupID: f.team.ID, Name: "workflow::ready for development"})
-		is := f.issue(t, cairn.IssueCreate{Title: "notes", Labels: []string{"workflow::refinement"}})
+		is := f.issue(t, cairn.IssueCreate{Title: "notes", Labels: []string{"workflow::refinement"}, Description: readyDescription})
 
 		t.Run("Text", func(t *testing.T) {
 			res := f.note(t, is.IID, "Looks good.\n")
@@ -120,10 +120,12 @@ func TestNoteCreate(t *testing.T) {
 func TestQuickActionLabelEvents(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		f := newIssFix(t, s)
+		// Created before the group has a refinement label, so that it starts
+		// without one (refinement.go) and every label event is bob's.
+		is := f.issue(t, cairn.IssueCreate{Title: "qa"})
 		for _, n := range []string{"workflow::refinement", "workflow::in dev", "Deliverable"} {
 			f.label(t, cairn.LabelCreate{GroupID: f.team.ID, Name: n})
 		}
-		is := f.issue(t, cairn.IssueCreate{Title: "qa"})
 		ctx := cairn.NewContextWithUser(context.Background(), f.bob)
 		for _, body := range []string{
 			"/label ~workflow::refinement ~deliverable",

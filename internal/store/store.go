@@ -39,6 +39,11 @@ type Store struct {
 	Location *time.Location
 	// Logger receives slow-query and retry messages.
 	Logger *slog.Logger
+	// OnChange, when set, is called after a committed change that can alter
+	// a group's plan (an issue created, changed or deleted, time off, the
+	// parking lot, an import), with the group's id. It runs on the writer's
+	// goroutine, so it must only take note and return.
+	OnChange func(groupID int64)
 }
 
 // Options configure Open.
