@@ -272,6 +272,14 @@ func ensurePlanningIssueTx(ctx context.Context, c *conn, in PlanningIssueInput, 
 		return 0, false, err
 	}
 	created := false
+	if id != 0 && in.DueDate != "" {
+		// An adopted issue (written by hand or imported) gets the
+		// finalisation deadline as its due date unless someone set one.
+		if _, err := c.exec(ctx, "UPDATE issues SET due_date = ?, updated_at = ? WHERE id = ? AND due_date IS NULL AND state = 'opened'",
+			in.DueDate, now, id); err != nil {
+			return 0, false, fmt.Errorf("set planning issue due date: %w", err)
+		}
+	}
 	if id == 0 {
 		if err := ensureGroupLabels(ctx, c, in.GroupID, []GroupLabelSpec{{Name: in.Label, Description: "The milestone planning issue."}}, now); err != nil {
 			return 0, false, err

@@ -187,6 +187,10 @@ func TestEnsurePlanningIssue(t *testing.T) {
 		if mp, err := s.MilestonePlan(ctx, f.m3.ID); err != nil || mp.PlanningIssueID == nil || *mp.PlanningIssueID != hand.ID {
 			t.Errorf("M3 plan %+v, %v", mp, err)
 		}
+		// It gains the finalisation deadline as its due date.
+		if got, err := s.IssueByID(f.ctx, hand.ID); err != nil || got.DueDate != in.DueDate || in.DueDate == "" {
+			t.Errorf("adopted issue due date %q, %v; want %q", got.DueDate, err, in.DueDate)
+		}
 
 		// Another group's milestone is not found.
 		other := coreGroup(t, s, f.owner, "other", "private")
