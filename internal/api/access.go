@@ -33,6 +33,9 @@ const (
 	actManagePlanning  // settings, finalising, Deliverable and Stretch, others' time off and proposals
 
 	actManageTemplates // create, edit and delete the group's description templates
+
+	actReadStatusUpdates // see weekly status updates, who owes one, milestone risk
+	actPostStatusUpdate  // post weekly status updates
 )
 
 // minAccess is the permission matrix: the lowest GitLab access level a group
@@ -56,6 +59,9 @@ var minAccess = map[action]int{
 	actProposePlanning: cairn.AccessReporter,
 	actManagePlanning:  cairn.AccessOwner,
 	actManageTemplates: cairn.AccessReporter,
+
+	actReadStatusUpdates: cairn.AccessGuest,
+	actPostStatusUpdate:  cairn.AccessReporter,
 }
 
 // planningRoles grants actions to members by their planning role, whatever
@@ -68,10 +74,11 @@ var planningRoles = map[action][]string{
 // membersOnly are the actions whose resources a non-member may not even
 // see, whatever the group's visibility (404): a team's capacity, time off
 // and plans are its own business, not part of a public project.
-var membersOnly = map[action]bool{actReadPlanning: true, actProposePlanning: true, actManagePlanning: true}
+var membersOnly = map[action]bool{actReadPlanning: true, actProposePlanning: true, actManagePlanning: true,
+	actReadStatusUpdates: true, actPostStatusUpdate: true}
 
 // readActions are the actions a read_api token may take.
-var readActions = map[action]bool{actRead: true, actReadPlanning: true}
+var readActions = map[action]bool{actRead: true, actReadPlanning: true, actReadStatusUpdates: true}
 
 // openToNonMembers are the actions a signed-in user who is not a member may
 // take in an internal or public group, as GitLab lets any signed-in user

@@ -109,6 +109,18 @@ func (s *Server) routes(mux *http.ServeMux) {
 	v4("GET /api/v4/groups/{id}/planning_metrics", a.GetPlanningMetrics)
 	v4("GET /api/v4/groups/{id}/milestones/{milestone_id}/burndown", a.GetBurndown)
 
+	// Weekly status updates (Cairn's own): per issue, per group and week,
+	// who owes one, and each milestone's Deliverables at risk. They read the
+	// team's planning settings (time zone, status update day), so they are
+	// served with planning.
+	if s.planner != nil {
+		v4("POST /api/v4/projects/{id}/issues/{issue_iid}/status_updates", a.CreateStatusUpdate)
+		v4("GET /api/v4/projects/{id}/issues/{issue_iid}/status_updates", a.ListIssueStatusUpdates)
+		v4("GET /api/v4/groups/{id}/status_updates", a.ListGroupStatusUpdates)
+		v4("GET /api/v4/groups/{id}/status_updates/due", a.ListStatusUpdatesDue)
+		v4("GET /api/v4/groups/{id}/milestones/{milestone_id}/risk", a.GetMilestoneRisk)
+	}
+
 	// Anything else is GitLab's unknown-route answer, whatever the method,
 	// without asking for credentials first (as GitLab's catch-all route).
 	mux.Handle("/", route("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

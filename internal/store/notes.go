@@ -88,7 +88,8 @@ func (s *Store) CreateNote(ctx context.Context, in cairn.NoteCreate) (*cairn.Not
 			at, cur.ID); err != nil {
 			return fmt.Errorf("count note: %w", err)
 		}
-		return nil
+		// A note in the weekly status update template is a status update too.
+		return s.noteStatusUpdate(ctx, c, cur, actor, noteID, text, at)
 	})
 	if err != nil {
 		return nil, err
