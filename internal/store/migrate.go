@@ -24,7 +24,10 @@ func (s *Store) provider() (*goose.Provider, error) {
 		dbDialect = goose.DialectPostgres
 		// A session-level advisory lock: instances starting together migrate
 		// one after the other, and the later ones find nothing to do.
-		locker, err := lock.NewPostgresSessionLocker()
+		// Probe every second (goose's smallest period, its default is five)
+		// for up to five minutes, so a second instance starts soon after the
+		// first has migrated.
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return nil, err
 		}
