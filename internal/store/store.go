@@ -108,6 +108,15 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			s.readDB.SetMaxIdleConns(opts.MaxReadConns)
 		}
 	}
+	if s.dialect.name == "sqlite" && s.readDB != s.writeDB {
+		path, _ := sqlitePath(dsn)
+		unlock, err := lockFile(path + ".lock")
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		defer unlock()
+	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := s.writeDB.PingContext(pingCtx); err != nil {
