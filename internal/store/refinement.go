@@ -655,8 +655,9 @@ func loadHistory(ctx context.Context, c *conn, ids []int64, labels []string, end
 	if err != nil {
 		return nil, fmt.Errorf("load issue facts: %w", err)
 	}
+	fs := newFactScanner()
 	for rows.Next() {
-		f, err := scanFact(rows)
+		f, err := fs.scan(rows)
 		if err != nil {
 			rows.Close()
 			return nil, err
@@ -696,18 +697,30 @@ func loadHistory(ctx context.Context, c *conn, ids []int64, labels []string, end
 	return h, rows.Err()
 }
 
-// scanFact reads i.id, i.weight, i.created_at, i.closed_at, i.milestone_id.
-func scanFact(r scanner) (planning.IssueFact, error) {
-	var f planning.IssueFact
-	var weight, closed, milestone sql.NullInt64
-	var created int64
-	if err := r.Scan(&f.ID, &weight, &created, &closed, &milestone); err != nil {
-		return f, fmt.Errorf("scan issue fact: %w", err)
+// factScanner reads i.id, i.weight, i.created_at, i.closed_at,
+// i.milestone_id into facts. Its scan destinations live as long as it
+// does: the metrics read tens of thousands of facts, and destinations
+// declared per row would each be allocated anew.
+type factScanner struct {
+	id, created               int64
+	weight, closed, milestone sql.NullInt64
+	dest                      []any
+}
+
+func newFactScanner() *factScanner {
+	fs := &factScanner{}
+	fs.dest = []any{&fs.id, &fs.weight, &fs.created, &fs.closed, &fs.milestone}
+	return fs
+}
+
+func (fs *factScanner) scan(r scanner) (planning.IssueFact, error) {
+	if err := r.Scan(fs.dest...); err != nil {
+		return planning.IssueFact{}, fmt.Errorf("scan issue fact: %w", err)
 	}
-	if weight.Valid {
-		w := int(weight.Int64)
+	f := planning.IssueFact{ID: fs.id, CreatedAt: fromMS(fs.created), ClosedAt: fromNullMS(fs.closed), MilestoneID: fs.milestone.Int64}
+	if fs.weight.Valid {
+		w := int(fs.weight.Int64)
 		f.Weight = &w
 	}
-	f.CreatedAt, f.ClosedAt, f.MilestoneID = fromMS(created), fromNullMS(closed), milestone.Int64
 	return f, nil
 }
