@@ -118,11 +118,17 @@ func planArchive() *archive.Archive {
 }
 
 // newPlanTeam imports planArchive into st and starts a server with a
-// planner over it.
+// planner over it, with the store's clock stopped at planToday.
 func newPlanTeam(t *testing.T, st *store.Store) *planTeam {
 	t.Helper()
+	return newPlanTeamAt(t, st, func() time.Time { return planToday })
+}
+
+// newPlanTeamAt is newPlanTeam with the store clock now.
+func newPlanTeamAt(t *testing.T, st *store.Store, now func() time.Time) *planTeam {
+	t.Helper()
 	ctx := context.Background()
-	st.Now = func() time.Time { return planToday }
+	st.Now = now
 	if _, err := st.ImportArchive(ctx, planArchive()); err != nil {
 		t.Fatalf("import team: %v", err)
 	}

@@ -1,19 +1,13 @@
 package api_test
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/cairnhq/cairn"
-	"github.com/cairnhq/cairn/internal/planner"
-	"github.com/cairnhq/cairn/internal/server"
 	"github.com/cairnhq/cairn/internal/store"
 	"github.com/cairnhq/cairn/internal/store/storetest"
 )
@@ -31,40 +25,9 @@ func (c *testClock) add(d time.Duration) { c.ms.Add(d.Milliseconds()) }
 // Deliverable).
 func newStatusTeam(t *testing.T, st *store.Store) (*planTeam, *testClock) {
 	t.Helper()
-	ctx := context.Background()
 	clk := &testClock{}
 	clk.set(planToday)
-	st.Now = clk.now
-	if _, err := st.ImportArchive(ctx, planArchive()); err != nil {
-		t.Fatalf("import team: %v", err)
-	}
-	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	p := planner.New(st, logger)
-	ts := httptest.NewServer(server.New(server.Config{Services: st, Planner: p, Logger: logger}).Handler())
-	t.Cleanup(ts.Close)
-	pt := &planTeam{t: t, st: st, p: p, ts: ts, group: "team", tokens: map[string]string{}, users: map[string]*cairn.User{}}
-	for _, name := range []string{engineer, manager, product, owner, guest, outsider, admin} {
-		u, err := st.UserByUsername(ctx, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, secret, err := st.CreateToken(ctx, cairn.TokenCreate{UserID: u.ID, Name: "test", Scopes: []string{cairn.ScopeAPI}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		pt.users[name], pt.tokens[name] = u, secret
-	}
-	g, err := st.GroupByPath(ctx, "team")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pt.nov, pt.oct = pt.milestone(g.ID, "2026-11"), pt.milestone(g.ID, "2026-10")
-	pr, err := st.ProjectByPath(ctx, "team/app")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pt.project = pr.ID
-	return pt, clk
+	return newPlanTeamAt(t, st, clk.now), clk
 }
 
 func (pt *planTeam) issuePath(iid int64) string {
