@@ -19,12 +19,15 @@ type dialect struct {
 	// needs none: its write transactions begin IMMEDIATE and so hold the
 	// database's write lock already.
 	forUpdate string
-	rebind    func(string) string
+	// skipLocked ends a FOR UPDATE that passes over rows another
+	// transaction holds (outbox workers on several instances).
+	skipLocked string
+	rebind     func(string) string
 }
 
 var (
 	dialectSQLite   = dialect{name: "sqlite", forUpdate: "", rebind: func(q string) string { return q }}
-	dialectPostgres = dialect{name: "postgres", forUpdate: " FOR UPDATE", rebind: rebindDollar}
+	dialectPostgres = dialect{name: "postgres", forUpdate: " FOR UPDATE", skipLocked: " FOR UPDATE SKIP LOCKED", rebind: rebindDollar}
 )
 
 var rebindCache sync.Map // query → rewritten query
