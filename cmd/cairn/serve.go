@@ -15,6 +15,7 @@ import (
 	"github.com/cairnhq/cairn/internal/planner"
 	"github.com/cairnhq/cairn/internal/server"
 	"github.com/cairnhq/cairn/internal/store"
+	"github.com/cairnhq/cairn/internal/web"
 )
 
 // shutdownGrace is how long in-flight requests may take to finish after
@@ -62,6 +63,10 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		defer close(planDone)
 		p.Run(pctx)
 	}()
+	pages, err := web.New(web.Config{Store: s, Planner: p, BaseURL: *baseURL, Logger: logger, Version: Version})
+	if err != nil {
+		return fmt.Errorf("web pages: %w", err)
+	}
 	h := server.New(server.Config{
 		Services: s,
 		Planner:  p,
@@ -69,6 +74,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		Logger:   logger,
 		Version:  Version,
 		Revision: Revision(),
+		Web:      pages,
 	})
 	srv := &http.Server{
 		Handler:           h.Handler(),

@@ -3,116 +3,47 @@ package api
 import (
 	"context"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/cairnhq/cairn"
+	"github.com/cairnhq/cairn/internal/access"
 )
 
-// action is something a user may or may not do in a group or its projects.
-type action int
+// action is an action of the permission matrix (internal/access).
+type action = access.Action
 
-// The actions of the permission matrix.
+// The actions, by their API names.
 const (
-	actRead            action = iota // see the group or project and everything in it
-	actCreateIssue                   // open issues
-	actCreateNote                    // comment on issues
-	actUpdateIssue                   // edit issues: metadata, state, links, quick actions
-	actDeleteIssue                   // delete issues
-	actModerateNotes                 // delete other people's notes
-	actAdminLabels                   // create, edit, delete labels
-	actAdminMilestones               // create, edit, delete milestones
-	actAdminMembers                  // add, change, remove members below owner
-	actCreateProject                 // create projects in the group
-	actAdminGroup                    // everything else in the group, owners included
-	actAdmin                         // instance administration: creating users
-
-	actReadPlanning    // see planning settings, capacity, plans, time off, parking lots, work queues
-	actProposePlanning // propose parking lot entries; add and remove one's own time off
-	actManagePlanning  // settings, finalising, Deliverable and Stretch, others' time off and proposals
-
-	actManageTemplates // create, edit and delete the group's description templates
-
-	actReadStatusUpdates // see weekly status updates, who owes one, milestone risk
-	actPostStatusUpdate  // post weekly status updates
+	actRead              = access.Read
+	actCreateIssue       = access.CreateIssue
+	actCreateNote        = access.CreateNote
+	actUpdateIssue       = access.UpdateIssue
+	actDeleteIssue       = access.DeleteIssue
+	actModerateNotes     = access.ModerateNotes
+	actAdminLabels       = access.AdminLabels
+	actAdminMilestones   = access.AdminMilestones
+	actAdminMembers      = access.AdminMembers
+	actCreateProject     = access.CreateProject
+	actAdminGroup        = access.AdminGroup
+	actAdmin             = access.Admin
+	actReadPlanning      = access.ReadPlanning
+	actProposePlanning   = access.ProposePlanning
+	actManagePlanning    = access.ManagePlanning
+	actManageTemplates   = access.ManageTemplates
+	actReadStatusUpdates = access.ReadStatusUpdates
+	actPostStatusUpdate  = access.PostStatusUpdate
 )
-
-// minAccess is the permission matrix: the lowest GitLab access level a group
-// member needs for each action, in the group and in all its projects
-// (projects inherit their group's membership). Instance admins may do
-// everything; actAdmin is theirs alone. planningRoles lets members with a
-// planning role take some actions below these levels.
-var minAccess = map[action]int{
-	actRead:            cairn.AccessGuest,
-	actCreateIssue:     cairn.AccessGuest,
-	actCreateNote:      cairn.AccessGuest,
-	actUpdateIssue:     cairn.AccessReporter,
-	actDeleteIssue:     cairn.AccessOwner,
-	actModerateNotes:   cairn.AccessMaintainer,
-	actAdminLabels:     cairn.AccessReporter,
-	actAdminMilestones: cairn.AccessReporter,
-	actAdminMembers:    cairn.AccessMaintainer,
-	actCreateProject:   cairn.AccessMaintainer,
-	actAdminGroup:      cairn.AccessOwner,
-	actReadPlanning:    cairn.AccessGuest,
-	actProposePlanning: cairn.AccessReporter,
-	actManagePlanning:  cairn.AccessOwner,
-	actManageTemplates: cairn.AccessReporter,
-
-	actReadStatusUpdates: cairn.AccessGuest,
-	actPostStatusUpdate:  cairn.AccessReporter,
-}
-
-// planningRoles grants actions to members by their planning role, whatever
-// their access level: planning belongs to the engineering and product
-// managers (planning-model.md), who are not always the group's owners.
-var planningRoles = map[action][]string{
-	actManagePlanning: {cairn.RoleEngineeringManager, cairn.RoleProductManager},
-}
-
-// membersOnly are the actions whose resources a non-member may not even
-// see, whatever the group's visibility (404): a team's capacity, time off
-// and plans are its own business, not part of a public project.
-var membersOnly = map[action]bool{actReadPlanning: true, actProposePlanning: true, actManagePlanning: true,
-	actReadStatusUpdates: true, actPostStatusUpdate: true}
-
-// readActions are the actions a read_api token may take.
-var readActions = map[action]bool{actRead: true, actReadPlanning: true, actReadStatusUpdates: true}
-
-// openToNonMembers are the actions a signed-in user who is not a member may
-// take in an internal or public group, as GitLab lets any signed-in user
-// read such projects and open issues and comment there. Private groups show
-// non-members nothing (404, never 403, so that their existence does not
-// leak).
-var openToNonMembers = map[action]bool{actRead: true, actCreateIssue: true, actCreateNote: true}
 
 // can reports whether user u, with access level (0 for a non-member) in a
-// group or project of the given visibility, may take act. It does not know
-// u's planning role; canAs does.
+// group or project of the given visibility, may take act.
 func can(u *cairn.User, level int, visibility string, act action) bool {
-	return canAs(u, level, "", visibility, act)
+	return access.Can(u, level, "", visibility, act)
 }
 
 // canAs is can for a member with a planning role ("" for none).
 func canAs(u *cairn.User, level int, role, visibility string, act action) bool {
-	if u == nil {
-		return false
-	}
-	if u.IsAdmin {
-		return true
-	}
-	if act == actAdmin {
-		return false
-	}
-	if level == cairn.AccessNone {
-		return visibility != cairn.VisibilityPrivate && visibility != "" && openToNonMembers[act]
-	}
-	if role != "" && slices.Contains(planningRoles[act], role) {
-		return true
-	}
-	need, ok := minAccess[act]
-	return ok && level >= need
+	return access.Can(u, level, role, visibility, act)
 }
 
 // scopeAllows reports whether the request's token may take act: read_api
@@ -120,7 +51,7 @@ func canAs(u *cairn.User, level int, role, visibility string, act action) bool {
 // get here; this keeps the rule true for every caller of authorize.)
 func scopeAllows(ctx context.Context, act action) bool {
 	t := TokenFromContext(ctx)
-	return readActions[act] || t == nil || t.CanWrite()
+	return access.ReadOnly(act) || t == nil || t.CanWrite()
 }
 
 // accessLevel returns the user's access level in a group, 0 for none.
@@ -155,7 +86,7 @@ func authorizeAs(ctx context.Context, u *cairn.User, level int, role, visibility
 	if !can(u, level, visibility, actRead) {
 		return cairn.NotFound(notFound)
 	}
-	if membersOnly[act] && level == cairn.AccessNone && (u == nil || !u.IsAdmin) {
+	if access.MembersOnly(act) && level == cairn.AccessNone && (u == nil || !u.IsAdmin) {
 		return cairn.NotFound(notFound)
 	}
 	if !canAs(u, level, role, visibility, act) || !scopeAllows(ctx, act) {

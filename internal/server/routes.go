@@ -16,6 +16,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 		mux.Handle(pattern, route(pattern, s.authenticate(a.Handler(h))))
 	}
 
+	if s.web != nil {
+		s.web.Register(mux, route)
+	}
 	mux.Handle("GET /-/health", route("GET /-/health", http.HandlerFunc(s.health)))
 	mux.Handle("GET /-/readiness", route("GET /-/readiness", http.HandlerFunc(s.readiness)))
 

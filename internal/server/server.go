@@ -12,6 +12,7 @@ import (
 
 	"github.com/cairnhq/cairn/internal/api"
 	"github.com/cairnhq/cairn/internal/planner"
+	"github.com/cairnhq/cairn/internal/web"
 )
 
 // DefaultMaxBodyBytes is the request body limit when Config leaves it zero.
@@ -36,6 +37,8 @@ type Config struct {
 	Revision string
 	// MaxBodyBytes limits request bodies (default DefaultMaxBodyBytes).
 	MaxBodyBytes int64
+	// Web serves the pages; nil serves the API only.
+	Web *web.Web
 }
 
 // Server is Cairn's HTTP handler with its routes and middleware.
@@ -45,6 +48,7 @@ type Server struct {
 	api          *api.API
 	logger       *slog.Logger
 	maxBodyBytes int64
+	web          *web.Web
 	handler      http.Handler
 }
 
@@ -61,6 +65,7 @@ func New(cfg Config) *Server {
 		planner:      cfg.Planner,
 		logger:       cfg.Logger,
 		maxBodyBytes: cfg.MaxBodyBytes,
+		web:          cfg.Web,
 		api: api.New(api.Config{
 			Services: cfg.Services,
 			Planner:  cfg.Planner,

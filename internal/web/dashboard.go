@@ -1,0 +1,62 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/cairnhq/cairn"
+)
+
+// teamWork is one team's part of the dashboard.
+type teamWork struct {
+	Group *cairn.Group
+	// Queue is the user's open issues of the current milestone, in the
+	// order the seeds say to work on them.
+	Queue []*cairn.Issue
+	// Owed are the issues the user owes this week's status update on.
+	Owed []*cairn.StatusUpdateDue
+	Week string
+	Day  string
+}
+
+// dashboardPage is "My work".
+type dashboardPage struct {
+	Refs  Refs
+	Teams []teamWork
+	Todos []*cairn.Todo
+}
+
+// dashboard serves GET /dashboard: for each of the user's teams, the work
+// queue and the status updates owed this week; and the to-dos.
+func (w *Web) dashboard(rw http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	u := userFrom(ctx)
+	groups, err := w.userGroups(ctx, u)
+	if err != nil {
+		return err
+	}
+	var data dashboardPage
+	if data.Refs, err = w.refs(ctx, groups...); err != nil {
+		return err
+	}
+	for _, g := range groups {
+		tw := teamWork{Group: g}
+		if w.planner != nil {
+			if tw.Queue, err = w.planner.WorkQueue(ctx, g.ID, u.ID); err != nil {
+				return err
+			}
+		}
+		due, err := w.store.StatusUpdatesDue(ctx, g.ID, "")
+		if err != nil {
+			return err
+		}
+		tw.Week, tw.Day = due.Week, due.Day
+		for _, d := range due.Due {
+			if d.User != nil && d.User.ID == u.ID {
+				tw.Owed = append(tw.Owed, d)
+			}
+		}
+		data.Teams = append(data.Teams, tw)
+	}
+	w.render(rw, r, http.StatusOK, "dashboard.html", &Page{Title: "My work", Section: "dashboard", Groups: groups, Data: data})
+	return nil
+}
