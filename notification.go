@@ -28,14 +28,20 @@ const (
 	TodoDone    = "done"
 )
 
-// Todo is an item on a user's to-do list. It is about an issue (Issue set)
-// or about a milestone of a group (MilestoneID set, Issue nil).
+// Todo is an item on a user's to-do list. It is about an issue (IssueID
+// set) or about a milestone of a group (MilestoneID set, IssueID 0), or
+// about the group alone (both 0).
 type Todo struct {
-	ID          int64
-	UserID      int64
-	Author      *User // nil: Cairn itself (the scheduler), or a deleted user
-	GroupID     int64
-	ProjectID   int64
+	ID        int64
+	UserID    int64
+	Author    *User // nil: Cairn itself (the scheduler), or a deleted user
+	GroupID   int64
+	ProjectID int64
+	// IssueID names the issue a to-do is about (0 for a milestone's).
+	// Issue is that issue, or nil when the user may no longer see it (it
+	// was made confidential, or the user left its group): its title must
+	// not leak through the to-do list.
+	IssueID     int64
 	Issue       *Issue
 	MilestoneID int64
 	ActionName  string

@@ -1,7 +1,8 @@
 // Package planning is the arithmetic of milestone planning: working days,
 // time off, historic velocity, capacity, carryover, the Deliverable / Stretch
-// selection with its reasons, refinement gaps, "consider splitting" flags and
-// the order of work inside a milestone. It follows
+// selection with its reasons, refinement gaps, "consider splitting" flags,
+// the order of work inside a milestone, and when the scheduler's recurring
+// steps are due (DueOccurrences). It follows
 // shared/design/planning-model.md exactly; the rules that page leaves open are
 // written down in docs/planning-rules.md.
 //

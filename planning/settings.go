@@ -53,6 +53,13 @@ type Settings struct {
 	RetroDueDays int `json:"retro_due_days"`
 	// StatusUpdateWeekday is the English name of the weekly status update day.
 	StatusUpdateWeekday string `json:"status_update_weekday"`
+	// StatusUpdateTime is the local time ("HH:MM", 24-hour, in TimeZone) at
+	// which the scheduler asks for status updates, reminds those who still
+	// owe one, and reminds the managers to finalise a plan.
+	StatusUpdateTime string `json:"status_update_time"`
+	// AutoCloseMilestones makes the scheduler close a milestone the day
+	// after it ends.
+	AutoCloseMilestones bool `json:"auto_close_milestones"`
 	// Holidays are team-wide non-working dates ("YYYY-MM-DD").
 	Holidays []string `json:"holidays"`
 	// TimeZone is the IANA name of the zone the team's dates are in.
@@ -112,6 +119,8 @@ func DefaultSettings() Settings {
 		FinalizeLeadDays:    3,
 		RetroDueDays:        14,
 		StatusUpdateWeekday: "Wednesday",
+		StatusUpdateTime:    "10:00",
+		AutoCloseMilestones: true,
 		Holidays:            []string{},
 		TimeZone:            "UTC",
 		ReadyGate:           true,
@@ -318,6 +327,9 @@ func (s Settings) problems() map[string]string {
 	if _, ok := parseWeekday(s.StatusUpdateWeekday); !ok {
 		p["status_update_weekday"] = fmt.Sprintf("%q is not a weekday; use Monday, Tuesday, … Sunday", s.StatusUpdateWeekday)
 	}
+	if _, _, ok := parseClock(s.StatusUpdateTime); !ok {
+		p["status_update_time"] = fmt.Sprintf("%q is not a time of day; use 24-hour HH:MM, like 10:00 or 16:30", s.StatusUpdateTime)
+	}
 	for i, h := range s.Holidays {
 		if _, err := parseDay(h); err != nil {
 			p[fmt.Sprintf("holidays[%d]", i)] = fmt.Sprintf("not a date: %q (use YYYY-MM-DD, like 2026-12-25)", h)
@@ -393,6 +405,30 @@ func (s Settings) Location() (*time.Location, error) {
 // is not a weekday name.
 func (s Settings) StatusWeekday() (time.Weekday, bool) {
 	return parseWeekday(s.StatusUpdateWeekday)
+}
+
+// StatusTime returns the hour and minute of status_update_time; false if
+// the setting is not a 24-hour "HH:MM" time.
+func (s Settings) StatusTime() (hour, minute int, ok bool) {
+	return parseClock(s.StatusUpdateTime)
+}
+
+// parseClock reads a 24-hour "HH:MM" time of day, two digits each, from
+// 00:00 to 23:59.
+func parseClock(v string) (hour, minute int, ok bool) {
+	if len(v) != 5 || v[2] != ':' {
+		return 0, 0, false
+	}
+	digit := func(b byte) (int, bool) { return int(b - '0'), b >= '0' && b <= '9' }
+	h1, ok1 := digit(v[0])
+	h2, ok2 := digit(v[1])
+	m1, ok3 := digit(v[3])
+	m2, ok4 := digit(v[4])
+	hour, minute = h1*10+h2, m1*10+m2
+	if !ok1 || !ok2 || !ok3 || !ok4 || hour > 23 || minute > 59 {
+		return 0, 0, false
+	}
+	return hour, minute, true
 }
 
 func parseWeekday(name string) (time.Weekday, bool) {

@@ -21,6 +21,7 @@ func TestDefaultSettingsAreValid(t *testing.T) {
 	if s.RefinementShare != 0.2 || s.OtherShare != 0.1 || s.StretchShare != 0.2 ||
 		s.VelocityWindow != 3 || s.DefaultVelocity != 0.5 || s.FinalizeLeadDays != 3 ||
 		s.RetroDueDays != 14 || s.StatusUpdateWeekday != "Wednesday" || !s.ReadyGate ||
+		s.StatusUpdateTime != "10:00" || !s.AutoCloseMilestones ||
 		s.Cadence != (Cadence{CadenceMonthly, 1}) || s.MilestonesAhead != 3 ||
 		s.PlanningProject != "planning" || s.TimeZone != "UTC" ||
 		!reflect.DeepEqual(s.Weights, []int{1, 2, 3, 5}) ||
@@ -45,10 +46,10 @@ func TestSettingsJSONNames(t *testing.T) {
 	}
 	sort.Strings(got)
 	want := []string{
-		"cadence", "default_velocity", "deliverable_label", "finalize_lead_days", "holidays",
+		"auto_close_milestones", "cadence", "default_velocity", "deliverable_label", "finalize_lead_days", "holidays",
 		"milestones_ahead", "other_share", "planning_label", "planning_project", "priority_labels",
 		"ready_gate", "ready_label", "refinement_label", "refinement_share", "retro_due_days",
-		"status_update_weekday", "stretch_label", "stretch_share", "time_zone", "velocity_window",
+		"status_update_time", "status_update_weekday", "stretch_label", "stretch_share", "time_zone", "velocity_window",
 		"weights", "workflow_labels",
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -87,6 +88,12 @@ func TestParseSettings(t *testing.T) {
 			t.Errorf("holidays %#v, priority_labels %#v, err %v", s.Holidays, s.PriorityLabels, err)
 		}
 	})
+	t.Run("SchedulerSettings", func(t *testing.T) {
+		s, err := ParseSettings([]byte(`{"status_update_time":"16:30","auto_close_milestones":false}`))
+		if err != nil || s.StatusUpdateTime != "16:30" || s.AutoCloseMilestones {
+			t.Errorf("status_update_time %q, auto_close_milestones %v, err %v", s.StatusUpdateTime, s.AutoCloseMilestones, err)
+		}
+	})
 	t.Run("ReadyGateOff", func(t *testing.T) {
 		s, err := ParseSettings([]byte(`{"ready_gate":false}`))
 		if err != nil || s.ReadyGate {
@@ -101,6 +108,8 @@ func TestParseSettings(t *testing.T) {
 		{"ErrWrongNestedType", `{"cadence":{"start_day":"first"}}`, "cadence.start_day", "must be a whole number"},
 		{"ErrNotJSON", `{"weights":[1,2`, "", "settings are not valid JSON"},
 		{"ErrInvalidValue", `{"velocity_window":0}`, "velocity_window", "must be between 1 and 24 milestones"},
+		{"ErrAutoCloseNotBool", `{"auto_close_milestones":"yes"}`, "auto_close_milestones", "must be true or false"},
+		{"ErrStatusTimeNotString", `{"status_update_time":10}`, "status_update_time", "must be a string"},
 	}
 	for _, tt := range errs {
 		t.Run(tt.name, func(t *testing.T) {
@@ -171,6 +180,16 @@ func TestSettingsValidate(t *testing.T) {
 			map[string]string{"retro_due_days": "between 0 and 90"}},
 		{"NotAWeekday", func(s *Settings) { s.StatusUpdateWeekday = "Caturday" },
 			map[string]string{"status_update_weekday": `"Caturday" is not a weekday`}},
+		{"StatusTime12Hour", func(s *Settings) { s.StatusUpdateTime = "10am" },
+			map[string]string{"status_update_time": `"10am" is not a time of day; use 24-hour HH:MM`}},
+		{"StatusTimeHour24", func(s *Settings) { s.StatusUpdateTime = "24:00" },
+			map[string]string{"status_update_time": "24-hour HH:MM"}},
+		{"StatusTimeOneDigit", func(s *Settings) { s.StatusUpdateTime = "9:30" },
+			map[string]string{"status_update_time": `"9:30" is not a time of day`}},
+		{"StatusTimeMinute60", func(s *Settings) { s.StatusUpdateTime = "09:60" },
+			map[string]string{"status_update_time": "HH:MM"}},
+		{"StatusTimeEmpty", func(s *Settings) { s.StatusUpdateTime = "" },
+			map[string]string{"status_update_time": `"" is not a time of day`}},
 		{"WeeklyCadence", func(s *Settings) { s.Cadence.Interval = "weekly" },
 			map[string]string{"cadence.interval": `"weekly" is not supported`}},
 		{"StartDay31", func(s *Settings) { s.Cadence.StartDay = 31 },
@@ -233,5 +252,16 @@ func TestSettingsHelpers(t *testing.T) {
 	s.StatusUpdateWeekday = "wednesday"
 	if d, ok := s.StatusWeekday(); !ok || d.String() != "Wednesday" {
 		t.Errorf("StatusWeekday = %v, %v", d, ok)
+	}
+	for _, c := range []struct {
+		in   string
+		h, m int
+		ok   bool
+	}{{"10:00", 10, 0, true}, {"00:00", 0, 0, true}, {"23:59", 23, 59, true}, {"07:05", 7, 5, true},
+		{"7:05", 0, 0, false}, {"24:00", 0, 0, false}, {"12:60", 0, 0, false}, {"1a:00", 0, 0, false}, {"10-00", 0, 0, false}, {"", 0, 0, false}} {
+		s.StatusUpdateTime = c.in
+		if h, m, ok := s.StatusTime(); h != c.h || m != c.m || ok != c.ok {
+			t.Errorf("StatusTime(%q) = %d, %d, %v; want %d, %d, %v", c.in, h, m, ok, c.h, c.m, c.ok)
+		}
 	}
 }

@@ -7,12 +7,16 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cairnhq/cairn"
 	"github.com/cairnhq/cairn/internal/demo"
+	"github.com/cairnhq/cairn/internal/notify"
 	"github.com/cairnhq/cairn/internal/planner"
+	"github.com/cairnhq/cairn/internal/scheduler"
 	"github.com/cairnhq/cairn/internal/server"
 	"github.com/cairnhq/cairn/internal/store"
 	"github.com/cairnhq/cairn/internal/web"
@@ -29,10 +33,19 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	baseURL := f.String("base-url", "", "external URL of this server, used in links and web_url (default: from each request's Host)")
 	logLevel := f.String("log-level", "info", "log level: debug, info, warn or error")
 	withDemo := f.FlagSet.Bool("demo", false, "load the demo team when the database is empty, and print how to sign in")
+	smtpHost := f.String("smtp-host", "", "SMTP server for e-mail notifications (empty: no e-mail)")
+	smtpPort := f.String("smtp-port", "", "SMTP port (default: 587 with starttls, 465 with tls, 25 with none)")
+	smtpUser := f.String("smtp-username", "", "SMTP user for AUTH PLAIN (the password comes from CAIRN_SMTP_PASSWORD only)")
+	smtpFrom := f.String("smtp-from", "", `sender of e-mails, e.g. "Cairn <cairn@example.com>"`)
+	smtpTLS := f.String("smtp-tls", "starttls", "SMTP transport security: starttls, tls or none")
 	if err := f.parse(args); err != nil {
 		return helpOK(err)
 	}
 	logger := e.logger(*logLevel)
+	mailer, err := e.mailer(*smtpHost, *smtpPort, *smtpUser, *smtpFrom, *smtpTLS)
+	if err != nil {
+		return err
+	}
 	started := time.Now()
 	s, err := e.openStore(ctx, *db, logger)
 	if err != nil {
@@ -53,16 +66,29 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	if url == "" {
 		url = "http://" + displayAddr(ln.Addr())
 	}
-	// The planner refreshes planning issues and keeps the cadence in the
-	// background until ctx ends; Flush below finishes what requests queued.
+	// Links in webhook payloads and e-mails are absolute.
+	s.BaseURL = url
+
+	// Background work until ctx ends: the planner refreshes planning issues
+	// (Flush below finishes what requests queued), the scheduler sends
+	// reminders and keeps the cadence, and the outbox worker delivers
+	// webhooks and e-mails. Every instance runs all three; claims in the
+	// database keep each occurrence and each delivery to one of them.
 	p := planner.New(s, logger)
-	pctx, stopPlanner := context.WithCancel(ctx)
-	defer stopPlanner()
-	planDone := make(chan struct{})
-	go func() {
-		defer close(planDone)
-		p.Run(pctx)
-	}()
+	senders := map[string]notify.Sender{store.DeliveryWebhook: notify.NewWebhookSender(s, "Cairn/"+Version)}
+	if mailer != nil {
+		senders[store.DeliveryEmail] = mailer
+		s.EmailEnabled = true
+	}
+	worker := &notify.Worker{Store: s, Senders: senders, Logger: logger.With("component", "outbox")}
+	s.OnDelivery = worker.Wake
+	sched := scheduler.New(s, p, s, logger.With("component", "scheduler"))
+	bg, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	var background sync.WaitGroup
+	background.Go(func() { p.Run(bg) })
+	background.Go(func() { sched.Run(bg) })
+	background.Go(func() { worker.Run(bg) })
 	pages, err := web.New(web.Config{Store: s, Planner: p, BaseURL: *baseURL, Logger: logger, Version: Version})
 	if err != nil {
 		return fmt.Errorf("web pages: %w", err)
@@ -89,9 +115,10 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 
 	select {
 	case err := <-serveErr:
-		// The listener failed: stop the planner too before the store closes.
-		stopPlanner()
-		<-planDone
+		// The listener failed: stop the background work too before the
+		// store closes.
+		stopBackground()
+		background.Wait()
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
@@ -101,7 +128,10 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	shutdownErr := srv.Shutdown(sctx)
 	// Requests that finished during the grace period may have queued
 	// planning issue refreshes; they are written before the store closes.
-	<-planDone
+	// Deliveries in flight are not recorded: their claims run out and they
+	// go out again later, from this instance or another.
+	stopBackground()
+	background.Wait()
 	if err := p.Flush(sctx); err != nil {
 		logger.Error("planning refresh at shutdown failed", "err", err)
 	}
@@ -186,4 +216,27 @@ func (e *environment) loadDemo(ctx context.Context, s *store.Store) error {
 	fmt.Fprintf(e.stderr, "Sign in as %s (engineering manager) with password %s; every demo user has that password.\n", demoManager, DemoPassword)
 	fmt.Fprintf(e.stderr, "API token for %s (shown once): %s\n", demoManager, secret)
 	return nil
+}
+
+// mailer returns the SMTP sender the flags describe, nil when no host is
+// set (no e-mail). The password is read from CAIRN_SMTP_PASSWORD only, so
+// that it never shows in a process list.
+func (e *environment) mailer(host, port, user, from, tlsMode string) (*notify.Mailer, error) {
+	if host == "" {
+		return nil, nil
+	}
+	mode, err := notify.ParseTLSMode(tlsMode)
+	if err != nil {
+		return nil, fmt.Errorf("--smtp-tls: %w", err)
+	}
+	m := &notify.Mailer{Host: host, Username: user, Password: e.getenv("CAIRN_SMTP_PASSWORD"), From: from, TLS: mode}
+	if port != "" {
+		if m.Port, err = strconv.Atoi(port); err != nil || m.Port <= 0 || m.Port > 65535 {
+			return nil, fmt.Errorf("--smtp-port: %q is not a port number", port)
+		}
+	}
+	if err := m.Validate(); err != nil {
+		return nil, fmt.Errorf("e-mail settings: %w", err)
+	}
+	return m, nil
 }

@@ -39,6 +39,8 @@ const (
 
 	ReadStatusUpdates // see weekly status updates, who owes one, milestone risk
 	PostStatusUpdate  // post weekly status updates
+
+	ManageWebhooks // add, change, test and delete the group's webhooks; read their delivery log
 )
 
 // minAccess is the permission matrix: the lowest GitLab access level a group
@@ -65,6 +67,10 @@ var minAccess = map[Action]int{
 
 	ReadStatusUpdates: cairn.AccessGuest,
 	PostStatusUpdate:  cairn.AccessReporter,
+
+	// Webhooks carry a group's issues to other systems with a secret, so
+	// they are the owners' (as GitLab's group hooks).
+	ManageWebhooks: cairn.AccessOwner,
 }
 
 // planningRoles grants actions to members by their planning role, whatever
@@ -78,7 +84,7 @@ var planningRoles = map[Action][]string{
 // see, whatever the group's visibility (404): a team's capacity, time off
 // and plans are its own business, not part of a public project.
 var membersOnly = map[Action]bool{ReadPlanning: true, ProposePlanning: true, ManagePlanning: true,
-	ReadStatusUpdates: true, PostStatusUpdate: true}
+	ReadStatusUpdates: true, PostStatusUpdate: true, ManageWebhooks: true}
 
 // readActions are the actions a read_api token may take.
 var readActions = map[Action]bool{Read: true, ReadPlanning: true, ReadStatusUpdates: true}
@@ -120,3 +126,20 @@ func MembersOnly(act Action) bool { return membersOnly[act] }
 // ReadOnly reports whether act only reads, so that a read_api token may
 // take it.
 func ReadOnly(act Action) bool { return readActions[act] }
+
+// ManagesLevels reports whether user u, with access level `level` in a
+// group, may change memberships at every one of levels (a member's
+// current level and the one they would get): only owners and admins may
+// make someone an owner or change an owner's membership, as in GitLab.
+// Whether u may manage members at all is AdminMembers.
+func ManagesLevels(u *cairn.User, level int, levels ...int) bool {
+	if (u != nil && u.IsAdmin) || level >= cairn.AccessOwner {
+		return true
+	}
+	for _, l := range levels {
+		if l >= cairn.AccessOwner {
+			return false
+		}
+	}
+	return true
+}

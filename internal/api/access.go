@@ -33,6 +33,7 @@ const (
 	actManageTemplates   = access.ManageTemplates
 	actReadStatusUpdates = access.ReadStatusUpdates
 	actPostStatusUpdate  = access.PostStatusUpdate
+	actManageWebhooks    = access.ManageWebhooks
 )
 
 // can reports whether user u, with access level (0 for a non-member) in a
@@ -221,18 +222,33 @@ func requireAdmin(r *http.Request) error {
 // seesConfidential reports whether the caller may see a confidential issue:
 // reporters and up, and its author and assignees, as in GitLab.
 func (s *projectScope) seesConfidential(i *cairn.Issue) bool {
-	if !i.Confidential || s.user.IsAdmin || s.level >= cairn.AccessReporter {
-		return true
+	return access.SeesConfidential(s.user, s.level, i)
+}
+
+// hiddenIssues returns the ids, among ids, of the issues the group's
+// caller may not see (confidential ones, for guests); nil when the caller
+// sees every confidential issue.
+func (a *API) hiddenIssues(ctx context.Context, g *groupScope, ids []int64) (map[int64]bool, error) {
+	if g.user.IsAdmin || g.level >= cairn.AccessReporter || len(ids) == 0 {
+		return nil, nil
 	}
-	if i.Author != nil && i.Author.ID == s.user.ID {
-		return true
+	byID, ok := a.svc.(interface {
+		IssuesByIDs(ctx context.Context, ids []int64) (map[int64]*cairn.Issue, error)
+	})
+	if !ok {
+		return nil, &cairn.Error{Code: cairn.EINTERNAL, Message: "issue lookup unavailable"}
 	}
-	for _, u := range i.Assignees {
-		if u.ID == s.user.ID {
-			return true
+	issues, err := byID.IssuesByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	hidden := map[int64]bool{}
+	for id, is := range issues {
+		if !access.SeesConfidential(g.user, g.level, is) {
+			hidden[id] = true
 		}
 	}
-	return false
+	return hidden, nil
 }
 
 // CanManagePlanning reports whether u, a member of a group with membership

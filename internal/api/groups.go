@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/cairnhq/cairn"
+	"github.com/cairnhq/cairn/internal/access"
 )
 
 // ListGroups serves GET /groups: the groups the caller can see (all for
@@ -135,13 +136,8 @@ func (a *API) GetGroupMember(w http.ResponseWriter, r *http.Request) error {
 // requireOwnerFor refuses to let a maintainer hand out or touch the owner
 // level: only owners (and admins) manage owners, as in GitLab.
 func (s *groupScope) requireOwnerFor(levels ...int) error {
-	if s.user.IsAdmin || s.level >= cairn.AccessOwner {
-		return nil
-	}
-	for _, l := range levels {
-		if l >= cairn.AccessOwner {
-			return errForbidden
-		}
+	if !access.ManagesLevels(s.user, s.level, levels...) {
+		return errForbidden
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/cairnhq/cairn"
+	"github.com/cairnhq/cairn/internal/access"
 )
 
 // special returns GitLab's None and Any in the case the store expects, and
@@ -145,15 +146,7 @@ func (a *API) issueFilter(ctx context.Context, p *Params, u *cairn.User) (cairn.
 // confidential issues are then left out of lists too; a single GET shows
 // them.)
 func hideConfidential(f *cairn.IssueFilter, u *cairn.User, level int) {
-	if u.IsAdmin || level >= cairn.AccessReporter {
-		return
-	}
-	if f.Confidential != nil && *f.Confidential {
-		f.IIDs = []int64{-1} // asked only for what they may not see: nothing
-		return
-	}
-	no := false
-	f.Confidential = &no
+	access.HideConfidential(f, u, level)
 }
 
 // listIssues runs f and writes the page.

@@ -161,9 +161,21 @@ func (a *API) ListGroupStatusUpdates(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
+	ids := make([]int64, len(list))
+	for i, u := range list {
+		ids[i] = u.IssueID
+	}
+	hidden, err := a.hiddenIssues(r.Context(), g, ids)
+	if err != nil {
+		return err
+	}
 	v := a.view(r)
 	out := make([]*statusUpdateJSON, 0, len(list))
 	for _, u := range list {
+		// Guests see updates on confidential issues only if they wrote them.
+		if hidden[u.IssueID] && (u.Author == nil || u.Author.ID != g.user.ID) {
+			continue
+		}
 		out = append(out, v.statusUpdate(u))
 	}
 	a.writeList(w, r, page, total, out, len(out))
@@ -203,9 +215,20 @@ func (a *API) ListStatusUpdatesDue(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	ids := make([]int64, len(due.Due))
+	for i, d := range due.Due {
+		ids[i] = d.Issue.ID
+	}
+	hidden, err := a.hiddenIssues(r.Context(), g, ids)
+	if err != nil {
+		return err
+	}
 	v := a.view(r)
 	out := make([]statusUpdateDueJSON, 0, len(due.Due))
 	for _, d := range due.Due {
+		if hidden[d.Issue.ID] {
+			continue
+		}
 		ref, err := v.issueRef(d.Issue)
 		if err != nil {
 			return err
@@ -276,12 +299,25 @@ func (a *API) GetMilestoneRisk(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := milestoneRiskJSON{Milestone: mj, Counts: riskCountsJSON{Deliverables: risk.Deliverables, AtRisk: risk.AtRisk,
 		NeedsAttention: risk.NeedsAttention, Stale: risk.Stale}, Deliverables: make([]riskItemJSON, 0, len(risk.Items))}
+	ids := make([]int64, len(risk.Items))
+	for i, it := range risk.Items {
+		ids[i] = it.Issue.ID
+	}
+	hidden, err := a.hiddenIssues(r.Context(), g, ids)
+	if err != nil {
+		return err
+	}
 	for _, it := range risk.Items {
 		ref, err := v.issueRef(it.Issue)
 		if err != nil {
 			return err
 		}
-		out.Deliverables = append(out.Deliverables, riskItemJSON{Issue: ref, Reason: it.Reason, LatestUpdate: v.statusUpdate(it.Latest)})
+		item := riskItemJSON{Issue: ref, Reason: it.Reason, LatestUpdate: v.statusUpdate(it.Latest)}
+		if hidden[it.Issue.ID] {
+			// The counts stay true; what the issue is and says does not show.
+			ref.Title, item.LatestUpdate = "Confidential issue", nil
+		}
+		out.Deliverables = append(out.Deliverables, item)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

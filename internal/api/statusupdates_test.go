@@ -382,3 +382,43 @@ func TestMilestoneRiskAPI(t *testing.T) {
 		want(t, pt.do("GET", "/groups/team/milestones/x/risk", engineer, ""), 404)
 	})
 }
+
+// TestStatusUpdatesHideConfidential: guests see neither the status updates
+// on a confidential issue they are not part of, nor it among the updates
+// owed; the risk roll-up keeps its counts but not the title.
+func TestStatusUpdatesHideConfidential(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		pt, _ := newStatusTeam(t, st)
+		want(t, pt.postStatus(3, engineer, "not"), 201)
+		group := "/groups/" + strconv.FormatInt(pt.groupID(), 10)
+		risk := group + "/milestones/" + strconv.FormatInt(pt.oct, 10) + "/risk"
+		for _, tc := range []struct {
+			name         string
+			confidential bool
+			as           string
+			seen         bool
+		}{
+			{"public issue, guest", false, guest, true},
+			{"confidential, guest", true, guest, false},
+			{"confidential, reporter and up", true, manager, true},
+			{"confidential, assignee", true, engineer, true},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				want(t, pt.do("PUT", pt.issuePath(3), owner, fmt.Sprintf(`{"confidential":%v}`, tc.confidential)), 200)
+				r := pt.do("GET", group+"/status_updates?week=2026-W44", tc.as, "")
+				want(t, r, 200)
+				if got := strings.Contains(r.body, `"issue_iid":3`); got != tc.seen {
+					t.Errorf("week list shows the update: %v, want %v: %s", got, tc.seen, r.body)
+				}
+				r = pt.do("GET", risk, tc.as, "")
+				want(t, r, 200)
+				if got := strings.Contains(r.body, "Carry me"); got != tc.seen {
+					t.Errorf("risk shows the title: %v, want %v: %s", got, tc.seen, r.body)
+				}
+				if !strings.Contains(r.body, `"at_risk":1`) {
+					t.Errorf("risk counts changed: %s", r.body)
+				}
+			})
+		}
+	})
+}

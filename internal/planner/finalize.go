@@ -149,50 +149,18 @@ func (p *Service) alreadyFinalized(ctx context.Context, groupID, milestoneID int
 }
 
 // retrospective prepares the retrospective of milestone m, the one before
-// the milestone being finalised: its Deliverables are those its own
-// finalised plan committed to or, without one, its issues with the
-// Deliverable label; closed ones shipped, open ones slipped.
+// the milestone being finalised: its Deliverables (retroDeliverables),
+// closed ones shipped, open ones slipped.
 func (p *Service) retrospective(ctx context.Context, t *team, c *computed, m *cairn.Milestone) (*store.RetrospectiveInput, error) {
 	due, err := t.settings.RetrospectiveDue(m.DueDate)
 	if err != nil {
 		return nil, err
 	}
-	commitments, err := p.store.PlanCommitments(ctx, m.ID)
+	issues, fromCommitment, err := p.retroDeliverables(ctx, t, c.planningProjectID, m)
 	if err != nil {
 		return nil, err
 	}
-	doc := planning.RetroDoc{Milestone: planning.FromMilestone(m), DueDate: due}
-	var issues []*cairn.Issue
-	if len(commitments) > 0 {
-		doc.FromCommitment = true
-		weights := map[int64]*int{}
-		var ids []int64
-		for _, cm := range commitments {
-			if cm.Placement == store.PlacementDeliverable {
-				ids = append(ids, cm.IssueID)
-				weights[cm.IssueID] = cm.Weight
-			}
-		}
-		if issues, err = p.store.PlanningIssues(ctx, store.PlanningIssueFilter{GroupID: t.groupID, IDs: ids}); err != nil {
-			return nil, err
-		}
-		for _, is := range issues {
-			// The committed weight is what the team said it would do.
-			if w, ok := weights[is.ID]; ok && w != nil {
-				is.Weight = w
-			}
-		}
-	} else {
-		all, err := p.store.PlanningIssues(ctx, store.PlanningIssueFilter{GroupID: t.groupID, MilestoneIDs: []int64{m.ID}})
-		if err != nil {
-			return nil, err
-		}
-		for _, is := range all {
-			if is.HasLabel(t.settings.DeliverableLabel) && is.ProjectID != c.planningProjectID {
-				issues = append(issues, is)
-			}
-		}
-	}
+	doc := planning.RetroDoc{Milestone: planning.FromMilestone(m), DueDate: due, FromCommitment: fromCommitment}
 	for _, is := range issues {
 		item := planning.RetroItem{Ref: c.ref(is.ProjectID, is.IID), Title: is.Title, Weight: is.Weight}
 		for _, a := range is.Assignees {
@@ -214,4 +182,50 @@ func (p *Service) retrospective(ctx context.Context, t *team, c *computed, m *ca
 		}
 	}
 	return &store.RetrospectiveInput{MilestoneID: m.ID, Title: planning.RetrospectiveTitle(m.Title), Description: planning.RenderRetrospective(doc), DueDate: due}, nil
+}
+
+// retroDeliverables returns the Deliverables a retrospective of milestone m
+// looks back on, as the retrospective issue and the kickoff agenda list
+// them: those m's own finalised plan committed to, at their committed
+// weights (fromCommitment), or, without such a plan, m's issues with the
+// Deliverable label outside the planning project. The issues are loaded
+// lean (store.PlanningIssues), ordered by id.
+func (p *Service) retroDeliverables(ctx context.Context, t *team, planningProjectID int64, m *cairn.Milestone) (issues []*cairn.Issue, fromCommitment bool, err error) {
+	commitments, err := p.store.PlanCommitments(ctx, m.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(commitments) > 0 {
+		weights := map[int64]*int{}
+		var ids []int64
+		for _, cm := range commitments {
+			if cm.Placement == store.PlacementDeliverable {
+				ids = append(ids, cm.IssueID)
+				weights[cm.IssueID] = cm.Weight
+			}
+		}
+		if len(ids) == 0 {
+			return nil, true, nil
+		}
+		if issues, err = p.store.PlanningIssues(ctx, store.PlanningIssueFilter{GroupID: t.groupID, IDs: ids}); err != nil {
+			return nil, false, err
+		}
+		for _, is := range issues {
+			// The committed weight is what the team said it would do.
+			if w, ok := weights[is.ID]; ok && w != nil {
+				is.Weight = w
+			}
+		}
+		return issues, true, nil
+	}
+	all, err := p.store.PlanningIssues(ctx, store.PlanningIssueFilter{GroupID: t.groupID, MilestoneIDs: []int64{m.ID}})
+	if err != nil {
+		return nil, false, err
+	}
+	for _, is := range all {
+		if is.HasLabel(t.settings.DeliverableLabel) && is.ProjectID != planningProjectID {
+			issues = append(issues, is)
+		}
+	}
+	return issues, false, nil
 }

@@ -49,6 +49,15 @@ func (s *Server) routes(mux *http.ServeMux) {
 	v4("PUT /api/v4/groups/{id}/milestones/{milestone_id}", a.UpdateGroupMilestone)
 	v4("DELETE /api/v4/groups/{id}/milestones/{milestone_id}", a.DeleteGroupMilestone)
 	v4("GET /api/v4/groups/{id}/milestones/{milestone_id}/issues", a.GroupMilestoneIssues)
+	// Group webhooks and their delivery log (owners only).
+	v4("GET /api/v4/groups/{id}/hooks", a.ListGroupHooks)
+	v4("POST /api/v4/groups/{id}/hooks", a.CreateGroupHook)
+	v4("GET /api/v4/groups/{id}/hooks/{hook_id}", a.GetGroupHook)
+	v4("PUT /api/v4/groups/{id}/hooks/{hook_id}", a.UpdateGroupHook)
+	v4("DELETE /api/v4/groups/{id}/hooks/{hook_id}", a.DeleteGroupHook)
+	v4("POST /api/v4/groups/{id}/hooks/{hook_id}/test/issue_events", a.TestGroupHook)
+	v4("GET /api/v4/groups/{id}/hooks/{hook_id}/events", a.ListGroupHookEvents)
+	v4("POST /api/v4/groups/{id}/hooks/{hook_id}/events/{event_id}/resend", a.ResendGroupHookEvent)
 
 	v4("GET /api/v4/projects", a.ListProjects)
 	v4("POST /api/v4/projects", a.CreateProject)
@@ -81,6 +90,12 @@ func (s *Server) routes(mux *http.ServeMux) {
 	v4("GET /api/v4/projects/{id}/issues/{issue_iid}/resource_state_events", a.ListStateEvents)
 	v4("GET /api/v4/projects/{id}/issues/{issue_iid}/links", a.ListIssueLinks)
 	v4("POST /api/v4/projects/{id}/issues/{issue_iid}/links", a.CreateIssueLink)
+	v4("POST /api/v4/projects/{id}/issues/{issue_iid}/todo", a.CreateIssueTodo)
+
+	// The caller's to-do list.
+	v4("GET /api/v4/todos", a.ListTodos)
+	v4("POST /api/v4/todos/mark_as_done", a.MarkAllTodosDone)
+	v4("POST /api/v4/todos/{todo_id}/mark_as_done", a.MarkTodoDone)
 	v4("DELETE /api/v4/projects/{id}/issues/{issue_iid}/links/{issue_link_id}", a.DeleteIssueLink)
 
 	// Planning: Cairn's own endpoints beside the GitLab subset. Without a
@@ -122,6 +137,20 @@ func (s *Server) routes(mux *http.ServeMux) {
 		v4("GET /api/v4/groups/{id}/status_updates", a.ListGroupStatusUpdates)
 		v4("GET /api/v4/groups/{id}/status_updates/due", a.ListStatusUpdatesDue)
 		v4("GET /api/v4/groups/{id}/milestones/{milestone_id}/risk", a.GetMilestoneRisk)
+	}
+
+	// Calendar feeds and the kickoff agenda (Cairn's own). The feeds are
+	// polled by calendar applications, which send no token header: they
+	// skip authenticate and take only ?feed_token=, which the handler
+	// resolves itself.
+	if s.planner != nil {
+		feed := func(pattern string, h api.HandlerFunc) {
+			mux.Handle(pattern, route(pattern, a.Handler(h)))
+		}
+		v4("POST /api/v4/user/feed_token", a.ResetFeedToken)
+		feed("GET /api/v4/user/calendar.ics", a.UserCalendar)
+		feed("GET /api/v4/groups/{id}/calendar.ics", a.GroupCalendar)
+		v4("GET /api/v4/groups/{id}/milestones/{milestone_id}/kickoff", a.GetKickoff)
 	}
 
 	// Anything else is GitLab's unknown-route answer, whatever the method,

@@ -342,6 +342,10 @@ func (s *Store) CreateIssue(ctx context.Context, in cairn.IssueCreate) (*cairn.I
 		if err := insertAssignees(ctx, c, id, in.AssigneeIDs); err != nil {
 			return err
 		}
+		// To-dos for the assignees and those the description mentions (todos.go).
+		if err := todosOnNewIssue(ctx, c, id, actor, in.AssigneeIDs, in.Description, at); err != nil {
+			return err
+		}
 		for _, l := range labels {
 			events = append(events, labelEvent(cairn.ActionAdd, l))
 		}
@@ -352,7 +356,10 @@ func (s *Store) CreateIssue(ctx context.Context, in cairn.IssueCreate) (*cairn.I
 		if in.Weight != nil {
 			events = append(events, eventRow{kind: cairn.EventWeight, action: cairn.ActionAdd, weight: weight})
 		}
-		return insertEvents(ctx, c, id, optID(actor.ID), at, events)
+		if err := insertEvents(ctx, c, id, optID(actor.ID), at, events); err != nil {
+			return err
+		}
+		return s.issueOpenedHook(ctx, c, gid, id, in.Confidential, actor.ID)
 	})
 	if err != nil {
 		return nil, err
@@ -414,6 +421,11 @@ func (s *Store) applyIssueUpdate(ctx context.Context, c *conn, cur *storedIssue,
 		actorID = optID(actor.ID)
 	}
 	gid, err := projectGroupID(ctx, c, cur.ProjectID)
+	if err != nil {
+		return false, err
+	}
+	// The issue as it was, for the changes its Issue Hook reports (webhooks.go).
+	hookBefore, err := issueHookBefore(ctx, c, gid, cur)
 	if err != nil {
 		return false, err
 	}
@@ -508,9 +520,19 @@ func (s *Store) applyIssueUpdate(ctx context.Context, c *conn, cur *storedIssue,
 	}
 
 	if u.AssigneeIDs != nil {
+		// The assignees before, for the to-dos of those newly assigned (todos.go).
+		assigneesBefore, err := issueAssigneeIDs(ctx, c, cur.ID)
+		if err != nil {
+			return false, err
+		}
 		changed, err := replaceAssignees(ctx, c, cur.ID, *u.AssigneeIDs)
 		if err != nil {
 			return false, err
+		}
+		if changed {
+			if err := todosAssigned(ctx, c, cur.ID, actor, assigneesBefore, *u.AssigneeIDs, now); err != nil {
+				return false, err
+			}
 		}
 		touched = touched || changed
 	}
@@ -587,7 +609,14 @@ func (s *Store) applyIssueUpdate(ctx context.Context, c *conn, cur *storedIssue,
 	if _, err := c.exec(ctx, "UPDATE issues SET "+strings.Join(sets, ", ")+" WHERE id = ?", append(args, cur.ID)...); err != nil {
 		return false, fmt.Errorf("update issue: %w", err)
 	}
+	// To-dos: the new description's mentions, the closer's done (todos.go).
+	if err := todosOnIssueUpdate(ctx, c, cur, u, actor, now); err != nil {
+		return false, err
+	}
 	if err := insertEvents(ctx, c, cur.ID, actorID, now, events); err != nil {
+		return false, err
+	}
+	if err := s.issueChangedHook(ctx, c, gid, hookBefore, actor); err != nil {
 		return false, err
 	}
 	return true, nil

@@ -88,6 +88,13 @@ func (s *Store) CreateNote(ctx context.Context, in cairn.NoteCreate) (*cairn.Not
 			at, cur.ID); err != nil {
 			return fmt.Errorf("count note: %w", err)
 		}
+		if err := s.noteHook(ctx, c, cur.ID, noteID, actor); err != nil {
+			return err
+		}
+		// To-dos for those the note mentions (todos.go).
+		if err := todosOnNote(ctx, c, cur.ID, actor, text, at); err != nil {
+			return err
+		}
 		// A note in the weekly status update template is a status update too.
 		return s.noteStatusUpdate(ctx, c, cur, actor, noteID, text, at)
 	})

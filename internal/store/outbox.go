@@ -78,6 +78,7 @@ func (s *Store) enqueueDelivery(ctx context.Context, c *conn, d *Delivery) (int6
 	if err != nil {
 		return 0, fmt.Errorf("enqueue %s delivery: %w", d.Kind, err)
 	}
+	c.afterCommit(s.deliveryEnqueued)
 	return id, nil
 }
 
@@ -177,6 +178,7 @@ func (s *Store) RetryDelivery(ctx context.Context, id int64) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return cairn.NotFound("Delivery")
 		}
+		c.afterCommit(s.deliveryEnqueued)
 		return nil
 	})
 }

@@ -206,6 +206,9 @@ func createIssueTx(ctx context.Context, c *conn, in cairn.IssueCreate, authorID,
 	if err := insertEvents(ctx, c, id, optID(authorID), now, events); err != nil {
 		return 0, err
 	}
+	if err := c.s.issueOpenedHook(ctx, c, gid, id, in.Confidential, authorID); err != nil {
+		return 0, err
+	}
 	return id, nil
 }
 

@@ -154,6 +154,13 @@ func (s *Store) CreateStatusUpdate(ctx context.Context, in cairn.StatusUpdateCre
 		if _, err := c.exec(ctx, "UPDATE issues SET user_notes_count = user_notes_count + 1, updated_at = ? WHERE id = ?", at, cur.ID); err != nil {
 			return fmt.Errorf("count note: %w", err)
 		}
+		if err := s.noteHook(ctx, c, cur.ID, noteID, actor); err != nil {
+			return err
+		}
+		// The note's /cc mentions the managers, as a note in the template does (todos.go).
+		if err := todosOnNote(ctx, c, cur.ID, actor, body, at); err != nil {
+			return err
+		}
 		f := planning.StatusUpdateFields{Progress: strings.TrimSpace(in.Progress), NextSteps: strings.TrimSpace(in.NextSteps),
 			Blockers: strings.TrimSpace(in.Blockers), Confidence: in.Confidence}
 		updateID, err = s.recordStatusUpdate(ctx, c, cur, gid, loc, actor, noteID, f, at)
@@ -202,6 +209,13 @@ func (s *Store) recordStatusUpdate(ctx context.Context, c *conn, cur *storedIssu
 		if _, err := s.applyIssueUpdate(ctx, c, fresh, &u, actor); err != nil {
 			return 0, err
 		}
+	}
+	if err := s.statusUpdateHook(ctx, c, cur.ID, id, actor); err != nil {
+		return 0, err
+	}
+	// The author's requests for this update are answered (todos.go).
+	if err := todosDoneOnStatusUpdate(ctx, c, cur.ID, actor.ID, at); err != nil {
+		return 0, err
 	}
 	return id, nil
 }

@@ -44,6 +44,19 @@ type Store struct {
 	// parking lot, an import), with the group's id. It runs on the writer's
 	// goroutine, so it must only take note and return.
 	OnChange func(groupID int64)
+	// BaseURL is Cairn's external URL ("https://cairn.example.com"), for
+	// the links in webhook payloads, which are built when a change is
+	// written and not in answer to a request.
+	BaseURL string
+	// OnDelivery, when set, is called after a committed transaction put
+	// deliveries (webhook calls, e-mails) in the outbox, so that the outbox
+	// worker sends them at once instead of at its next poll. It runs on the
+	// writer's goroutine, so it must only take note and return.
+	OnDelivery func()
+	// EmailEnabled makes Notify put an e-mail in the outbox beside its
+	// to-dos. `cairn serve` sets it when SMTP is configured; without a
+	// mail server to send them, e-mails would only pile up.
+	EmailEnabled bool
 }
 
 // Options configure Open.

@@ -300,9 +300,13 @@ const (
 )
 
 // newTokenSecret returns a fresh token secret.
-func newTokenSecret() (string, error) {
-	out := make([]byte, 0, len(tokenPrefix)+tokenRandomLen)
-	out = append(out, tokenPrefix...)
+func newTokenSecret() (string, error) { return newSecret(tokenPrefix) }
+
+// newSecret returns prefix and tokenRandomLen random base62 characters,
+// which are safe in a URL as they are.
+func newSecret(prefix string) (string, error) {
+	out := make([]byte, 0, len(prefix)+tokenRandomLen)
+	out = append(out, prefix...)
 	buf := make([]byte, 32)
 	for len(out) < cap(out) {
 		if _, err := rand.Read(buf); err != nil {
