@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -44,10 +45,15 @@ func browserPath() string {
 // server is a running `cairn serve --demo`.
 type server struct {
 	URL string
-	cmd *exec.Cmd
+	// Token is the demo manager's API token that --demo prints.
+	Token string
+	cmd   *exec.Cmd
 }
 
-var urlLine = regexp.MustCompile(`Cairn is running at (http://\S+)`)
+var (
+	urlLine   = regexp.MustCompile(`Cairn is running at (http://\S+)`)
+	tokenLine = regexp.MustCompile(`API token for \S+ \(shown once\): (\S+)`)
+)
 
 // startServer builds cairn and starts it with the demo team on a fresh
 // database; it stops when the test ends.
@@ -83,11 +89,15 @@ func startServer(t *testing.T) *server {
 		}
 	})
 	found := make(chan string, 1)
+	token := "" // printed before the URL, so read once the URL arrives
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		sent := false
 		for sc.Scan() {
 			line := sc.Text()
+			if m := tokenLine.FindStringSubmatch(line); m != nil && token == "" && !sent {
+				token = m[1]
+			}
 			if m := urlLine.FindStringSubmatch(line); m != nil && !sent {
 				found <- m[1]
 				sent = true
@@ -99,7 +109,7 @@ func startServer(t *testing.T) *server {
 	}()
 	select {
 	case u := <-found:
-		return &server{URL: strings.Replace(u, "localhost", "127.0.0.1", 1), cmd: cmd}
+		return &server{URL: strings.Replace(u, "localhost", "127.0.0.1", 1), Token: token, cmd: cmd}
 	case <-time.After(60 * time.Second):
 		t.Fatal("cairn did not start within 60s")
 	}
@@ -130,19 +140,64 @@ func browser(t *testing.T) context.Context {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
-	// Any JavaScript dialog fails the test: no page opens one, and an XSS
-	// payload that ran would.
+	// Any JavaScript dialog fails the test — an XSS payload that ran would
+	// open one — except a confirm() the test announced with acceptConfirm
+	// (a data-confirm form), which is accepted.
+	expected := &expectedDialogs{}
 	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
 	go func() {
 		for ev, err := range dialogs {
 			if err != nil {
 				return
 			}
-			t.Errorf("a JavaScript dialog opened: %q", ev.Message)
-			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+			accept := ev.Type == page.DialogTypeConfirm && expected.take()
+			if !accept {
+				t.Errorf("a JavaScript dialog opened: %q", ev.Message)
+			}
+			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: accept})
 		}
 	}()
-	return ctx
+	return context.WithValue(ctx, expectedDialogsKey{}, expected)
+}
+
+// expectedDialogs counts the confirm dialogs a test announced.
+type expectedDialogs struct {
+	mu       sync.Mutex
+	confirms int
+}
+
+type expectedDialogsKey struct{}
+
+// take uses up one announced confirm; false when none is left.
+func (d *expectedDialogs) take() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.confirms == 0 {
+		return false
+	}
+	d.confirms--
+	return true
+}
+
+// acceptConfirm announces that the next step opens a confirm() dialog (a
+// form with data-confirm): it is accepted instead of failing the test. The
+// test fails if it never opens.
+func acceptConfirm(t *testing.T, ctx context.Context) {
+	t.Helper()
+	d, _ := ctx.Value(expectedDialogsKey{}).(*expectedDialogs)
+	if d == nil {
+		t.Fatal("acceptConfirm needs the context browser returned")
+	}
+	d.mu.Lock()
+	d.confirms++
+	d.mu.Unlock()
+	t.Cleanup(func() {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if d.confirms > 0 {
+			t.Errorf("an announced confirm dialog did not open")
+		}
+	})
 }
 
 // do runs browser steps with a timeout, failing the test with the step's

@@ -57,6 +57,54 @@ func (w *Web) dashboard(rw http.ResponseWriter, r *http.Request) error {
 		}
 		data.Teams = append(data.Teams, tw)
 	}
+	todos, _, err := w.store.ListTodos(ctx, cairn.TodoFilter{UserID: u.ID, Page: cairn.Page{PerPage: 20}})
+	if err != nil {
+		return err
+	}
+	data.Todos = todos
 	w.render(rw, r, http.StatusOK, "dashboard.html", &Page{Title: "My work", Section: "dashboard", Groups: groups, Data: data})
 	return nil
+}
+
+// markTodoDone serves POST /dashboard/todos/{id}/done.
+func (w *Web) markTodoDone(rw http.ResponseWriter, r *http.Request) error {
+	id, err := pathInt(r, "id", "Todo")
+	if err != nil {
+		return err
+	}
+	if _, err := w.store.MarkTodoDone(r.Context(), userFrom(r.Context()).ID, id); err != nil {
+		return err
+	}
+	http.Redirect(rw, r, "/dashboard", http.StatusSeeOther)
+	return nil
+}
+
+// markAllTodosDone serves POST /dashboard/todos/done.
+func (w *Web) markAllTodosDone(rw http.ResponseWriter, r *http.Request) error {
+	if err := w.store.MarkAllTodosDone(r.Context(), userFrom(r.Context()).ID); err != nil {
+		return err
+	}
+	http.Redirect(rw, r, "/dashboard", http.StatusSeeOther)
+	return nil
+}
+
+// todoAction says what a to-do's action means, for people.
+func todoAction(name string) string {
+	switch name {
+	case cairn.TodoAssigned:
+		return "assigned you"
+	case cairn.TodoMentioned:
+		return "mentioned you"
+	case cairn.TodoDirectlyAddressed:
+		return "addressed you"
+	case cairn.TodoMarked:
+		return "added a to-do"
+	case cairn.TodoStatusUpdateRequested:
+		return "status update due"
+	case cairn.TodoStatusUpdateReminder:
+		return "status update still due"
+	case cairn.TodoPlanningFinalization:
+		return "planning to finalise"
+	}
+	return name
 }

@@ -168,3 +168,25 @@ func (p page) want(t *testing.T, status int, parts ...string) {
 		}
 	}
 }
+
+// member creates a user and adds them to the demo group with an access
+// level (cairn.AccessGuest…); level 0 leaves them outside the group.
+func (s *site) member(username string, level int) *cairn.User {
+	s.t.Helper()
+	ctx := context.Background()
+	u, err := s.st.CreateUser(ctx, cairn.UserCreate{Username: username, Name: strings.ToUpper(username[:1]) + username[1:] + " Test", Email: username + "@example.com"})
+	if err != nil {
+		s.t.Fatalf("create user %s: %v", username, err)
+	}
+	if level == 0 {
+		return u
+	}
+	g, err := s.st.GroupByPath(ctx, demo.GroupPath)
+	if err != nil {
+		s.t.Fatalf("demo group: %v", err)
+	}
+	if _, err := s.st.AddMember(ctx, cairn.MemberInput{GroupID: g.ID, UserID: u.ID, AccessLevel: level}); err != nil {
+		s.t.Fatalf("add member %s: %v", username, err)
+	}
+	return u
+}

@@ -128,6 +128,7 @@ func (w *Web) funcs() template.FuncMap {
 			return *p
 		},
 		"labelClass": labelClass,
+		"todoAction": todoAction,
 		"scopeOf": func(name string) string {
 			if i := strings.LastIndex(name, "::"); i > 0 {
 				return name[:i]
