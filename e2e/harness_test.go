@@ -243,13 +243,24 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	if dir == "" {
 		return
 	}
-	// JPEG at quality 70 keeps the committed images small;
-	// CAIRN_SCREENSHOT_PNG=1 takes lossless PNGs instead.
-	quality, ext := 70, ".jpg"
+	// The visible window (1280×900) as JPEG at quality 75 keeps the
+	// committed images small; CAIRN_SCREENSHOT_PNG=1 takes the whole page
+	// as a lossless PNG instead, for looking at a page closely.
+	var buf []byte
+	ext := ".jpg"
 	if os.Getenv("CAIRN_SCREENSHOT_PNG") != "" {
-		quality, ext = 100, ".png"
+		ext = ".png"
+		buf = get(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100))
+	} else {
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		q := int64(75)
+		r, err := chromedp.Call(sctx, page.CaptureScreenshot, page.CaptureScreenshotParams{Format: page.CaptureScreenshotFormatJpeg, Quality: &q})
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		buf = r.Data
 	}
-	buf := get(t, ctx, "screenshot "+name, chromedp.FullScreenshot(quality))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -28,6 +28,11 @@ func (w *Web) Register(mux *http.ServeMux, wrap func(pattern string, h http.Hand
 	page("POST /users/sign_in", w.signIn)
 	page("POST /users/sign_out", w.signOut)
 
+	user("POST /groups/{group}/-/team/webhooks", w.createWebhook)
+	user("GET /groups/{group}/-/team/webhooks/{hook_id}", w.webhookDeliveries)
+	user("POST /groups/{group}/-/team/webhooks/{hook_id}/delete", w.deleteWebhook)
+	user("POST /groups/{group}/-/team/webhooks/{hook_id}/deliveries/{id}/resend", w.resendDelivery)
+
 	user("GET /dashboard", w.dashboard)
 	user("POST /dashboard/todos/done", w.markAllTodosDone)
 	user("POST /dashboard/todos/{id}/done", w.markTodoDone)

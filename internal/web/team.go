@@ -68,6 +68,9 @@ type teamPage struct {
 	CanManageTimeOff bool
 	TimeOffForm      timeOffForm
 
+	// Webhooks is the webhooks section, for owners only (nil otherwise).
+	Webhooks *webhooksSection
+
 	Settings        *settingsForm
 	CanEditSettings bool
 }
@@ -208,6 +211,8 @@ type teamState struct {
 	timeOff    *timeOffForm
 	settings   map[string]string
 	settingErr map[string]string
+	// webhook is a refused webhook form.
+	webhook *webhookForm
 }
 
 // teamPage serves GET /groups/{group}/-/team.
@@ -259,6 +264,12 @@ func (w *Web) renderTeam(rw http.ResponseWriter, r *http.Request, s *teamScope, 
 			data.Settings.Error = msg
 		}
 		data.TimeOffForm = w.newTimeOffForm(s, members, st.timeOff)
+	}
+	if s.Can(access.ManageWebhooks) {
+		if data.Webhooks, err = w.loadWebhooks(ctx, g.ID, st.webhook); err != nil {
+			return err
+		}
+		data.Sections = append(data.Sections, teamSection{"webhooks", "Webhooks"})
 	}
 	w.render(rw, r, st.status, "team.html", &Page{Title: "Team · " + g.Name, Section: "team", Group: g, Data: data, Error: st.errMsg})
 	return nil
