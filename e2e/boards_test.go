@@ -1,28 +1,16 @@
 package e2e
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
-
-const (
-	readyList  = "workflow::ready for development"
-	inDevList  = "workflow::in dev"
-	refineList = "workflow::refinement"
-)
-
-// listSel selects the cards list of a board list by its value.
-func listSel(value string) string { return `ul[data-board-list="` + value + `"]` }
 
 // TestBoards signs in as the engineering manager, opens the workflow board,
 // drags a ready card (weighted, its sections written) to the next list with
@@ -30,11 +18,9 @@ func listSel(value string) string { return `ul[data-board-list="` + value + `"]`
 // then moves it on with the keyboard, and sees the ready gate's refusal on
 // an unrefined card that is moved to the ready list.
 func TestBoards(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := browser(t)
-	if srv.Token == "" {
-		t.Fatal("cairn serve --demo printed no API token")
-	}
 	signIn(t, ctx, srv.URL, "emma")
 	board := srv.URL + "/groups/code-creation/-/boards"
 	do(t, ctx, "open the workflow board",
@@ -56,32 +42,28 @@ func TestBoards(t *testing.T) {
 	if !slices.Contains(issue.Labels, readyList) || issue.Weight == nil {
 		t.Fatalf("card %s is not ready: labels %v, weight %v", card, issue.Labels, issue.Weight)
 	}
-	cardSel := `li.board-card[data-issue="` + card + `"]`
-
-	do(t, ctx, "drag the card to the in dev list",
-		chromedp.DragAndDrop(chromedp.CSS(listSel(readyList)+` > `+cardSel), chromedp.CSS(listSel(inDevList))),
-	)
-	waitLanded(t, ctx, inDevList, cardSel)
+	sel := cardSel(card)
+	dragCard(t, ctx, card, readyList, inDevList)
 	if got := apiIssue(t, srv, card); !slices.Contains(got.Labels, inDevList) || slices.Contains(got.Labels, readyList) {
 		t.Fatalf("after the drag the issue's labels are %v", got.Labels)
 	}
 	do(t, ctx, "reload the board",
 		chromedp.Reload(),
-		chromedp.WaitVisible(chromedp.CSS(listSel(inDevList)+` > `+cardSel)),
+		chromedp.WaitVisible(chromedp.CSS(listSel(inDevList)+` > `+sel)),
 	)
 	// The board of every milestone shows the backlog too (the screenshot).
 	do(t, ctx, "open the board of any milestone",
 		chromedp.Navigate(board+"?milestone=any"),
-		chromedp.WaitVisible(chromedp.CSS(listSel(inDevList)+` > `+cardSel)),
+		chromedp.WaitVisible(chromedp.CSS(listSel(inDevList)+` > `+sel)),
 	)
 	screenshot(t, ctx, "board")
 
 	// The keyboard: Alt+→ moves the focused card to the next list.
 	do(t, ctx, "move the card on with Alt+→",
-		chromedp.Focus(chromedp.CSS(listSel(inDevList)+` > `+cardSel)),
+		chromedp.Focus(chromedp.CSS(listSel(inDevList)+` > `+sel)),
 		chromedp.KeyEvent(kb.ArrowRight, chromedp.KeyModifiers(chromedp.ModifierAlt)),
 	)
-	waitLanded(t, ctx, "workflow::in review", cardSel)
+	waitLanded(t, ctx, "workflow::in review", sel)
 	if got := apiIssue(t, srv, card); !slices.Contains(got.Labels, "workflow::in review") {
 		t.Fatalf("after Alt+→ the issue's labels are %v", got.Labels)
 	}
@@ -89,7 +71,7 @@ func TestBoards(t *testing.T) {
 	// The ready gate: an unrefined issue (no weight, no sections) moved to
 	// the ready list is refused on the card and stays in refinement.
 	fresh := apiCreateIssue(t, srv, "Unrefined issue for the board test")
-	freshSel := `li.board-card[data-issue="` + fresh + `"]`
+	freshSel := cardSel(fresh)
 	do(t, ctx, "open the board of issues without a milestone",
 		chromedp.Navigate(board+"?milestone=none"),
 		chromedp.WaitVisible(chromedp.CSS(listSel(refineList)+` > `+freshSel)),
@@ -106,38 +88,6 @@ func TestBoards(t *testing.T) {
 	}
 }
 
-// waitLanded waits until the card is in the list and its move is done.
-func waitLanded(t *testing.T, ctx context.Context, list, cardSel string) {
-	t.Helper()
-	sel := listSel(list) + ` > ` + cardSel + `:not([aria-busy])`
-	get(t, ctx, "wait for the card in "+list, chromedp.Poll[bool](`document.querySelector('`+sel+`') !== null`,
-		chromedp.WithPollingTimeout(20*time.Second)))
-	if refusal := get(t, ctx, "look for a refusal", chromedp.Evaluate[string](
-		`(document.querySelector('`+sel+` .refusal') || {}).textContent || ""`)); refusal != "" {
-		t.Fatalf("the move was refused: %s", refusal)
-	}
-}
-
-// apiIssueJSON is the part of the API's issue that the test reads.
-type apiIssueJSON struct {
-	ID        int64    `json:"id"`
-	IID       int64    `json:"iid"`
-	ProjectID int64    `json:"project_id"`
-	Labels    []string `json:"labels"`
-	Weight    *int     `json:"weight"`
-	State     string   `json:"state"`
-}
-
-// apiIssue reads an issue, by its card's "<project id>:<iid>", through
-// the API with the demo token.
-func apiIssue(t *testing.T, srv *server, card string) apiIssueJSON {
-	t.Helper()
-	pid, iid, _ := strings.Cut(card, ":")
-	var out apiIssueJSON
-	apiCall(t, srv, http.MethodGet, "/api/v4/projects/"+pid+"/issues/"+iid, nil, &out)
-	return out
-}
-
 // apiCreateIssue opens an issue without a milestone in code-suggestions
 // through the API and returns its card reference.
 func apiCreateIssue(t *testing.T, srv *server, title string) string {
@@ -146,33 +96,4 @@ func apiCreateIssue(t *testing.T, srv *server, title string) string {
 	apiCall(t, srv, http.MethodPost, "/api/v4/projects/"+url.PathEscape("code-creation/code-suggestions")+"/issues",
 		url.Values{"title": {title}}, &out)
 	return fmt.Sprintf("%d:%d", out.ProjectID, out.IID)
-}
-
-func apiCall(t *testing.T, srv *server, method, path string, form url.Values, out any) {
-	t.Helper()
-	var body *strings.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	} else {
-		body = strings.NewReader("")
-	}
-	req, err := http.NewRequest(method, srv.URL+path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("PRIVATE-TOKEN", srv.Token)
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode >= 300 {
-		t.Fatalf("%s %s: %s", method, path, res.Status)
-	}
-	if err := json.NewDecoder(res.Body).Decode(out); err != nil {
-		t.Fatalf("%s %s: decode: %v", method, path, err)
-	}
 }

@@ -1,12 +1,10 @@
 package e2e
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -16,42 +14,14 @@ import (
 // adds time off for herself on the team page and finds it in the list and
 // the calendar.
 func TestMetricsAndTeam(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := browser(t)
 	signIn(t, ctx, srv.URL, "emma")
 
-	do(t, ctx, "open the metrics page",
-		chromedp.Navigate(srv.URL+"/groups/code-creation/-/metrics"),
-		chromedp.WaitVisible(chromedp.CSS(`#burndown svg.chart`)),
-		chromedp.WaitVisible(chromedp.CSS(`#velocity svg.chart`)),
-	)
-	if h := get(t, ctx, "heading", chromedp.Text(chromedp.CSS(`h1`))); h != "Metrics" {
-		t.Fatalf("the metrics page is headed %q", h)
-	}
-	// The demo's current milestone has no commitments (the demo archive
-	// holds no finalised plans), so its burndown draws the scope line:
-	// one path with a point per day of the table.
-	lines := get(t, ctx, "count burndown lines", chromedp.Evaluate[int](`document.querySelectorAll('#burndown svg path.line').length`))
-	dots := get(t, ctx, "count burndown points", chromedp.Evaluate[int](`document.querySelectorAll('#burndown svg circle.dot').length`))
-	days := get(t, ctx, "count burndown days", chromedp.Evaluate[int](`document.querySelectorAll('#burndown table tbody tr').length`))
-	if lines < 1 || days < 1 || dots != lines*days {
-		t.Fatalf("burndown: %d lines, %d points, %d days in the table", lines, dots, days)
-	}
-	d := get(t, ctx, "burndown path", chromedp.AttributeValue(chromedp.CSS(`#burndown svg path.line`), "d"))
-	if strings.Count(d.Value, "L") != days-1 {
-		t.Fatalf("burndown path %q has not one segment per day (%d days)", d.Value, days)
-	}
-	bars := get(t, ctx, "count velocity bars", chromedp.Evaluate[int](`document.querySelectorAll('#velocity svg rect.bar').length`))
-	milestones := get(t, ctx, "count velocity rows", chromedp.Evaluate[int](`document.querySelectorAll('#velocity table tbody tr').length`))
-	if milestones < 1 || bars != milestones {
-		t.Fatalf("velocity: %d bars for %d milestones", bars, milestones)
-	}
-	heights := get(t, ctx, "bar heights", chromedp.Evaluate[[]float64](`Array.from(document.querySelectorAll('#velocity svg rect.bar')).map(r => r.getBBox().height)`))
-	for i, h := range heights {
-		if h <= 0 {
-			t.Errorf("velocity bar %d has height %v", i, h)
-		}
-	}
+	// The demo's current milestone's plan is final, so its burndown draws
+	// the committed, ideal and scope lines.
+	checkCharts(t, ctx, srv.URL, "code-creation")
 	screenshot(t, ctx, "metrics")
 
 	// Time off next week, for emma (the form's default member).
@@ -71,12 +41,7 @@ func TestMetricsAndTeam(t *testing.T) {
 	)
 	// The form posts and the server answers with a redirect back to the
 	// page: wait for that load before reading it.
-	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if _, err := chromedp.Run(sctx, chromedp.WaitEvent(page.LoadEventFired, nil,
-		chromedp.Click(chromedp.CSS(`form.timeoff-form button[type=submit]`)))); err != nil {
-		t.Fatalf("submit time off: %v", err)
-	}
+	loads(t, ctx, "submit time off", chromedp.Click(chromedp.CSS(`form.timeoff-form button[type=submit]`)))
 	do(t, ctx, "see the time off",
 		chromedp.Poll[chromedp.Void](`(() => { const t = document.querySelector('table.timeoff-list'); return t && t.textContent.includes('Conference talk'); })()`),
 	)

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -16,6 +15,7 @@ import (
 // where an update posted shows; then finalises the plan through its
 // confirmation dialog and sees it final.
 func TestPlanning(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := browser(t)
 	signIn(t, ctx, srv.URL, "emma")
@@ -43,7 +43,7 @@ func TestPlanning(t *testing.T) {
 		t.Fatalf("the status page's heading is %q", h)
 	}
 	// An update owed links to the issue's form; one posted (through the
-	// API, as the issue page's form is another test's) shows on the page.
+	// API: TestJourney posts with the issue page's form) shows on the page.
 	owed := get(t, ctx, "first update owed", chromedp.Evaluate[string](`document.querySelector("#owed ~ ul a").getAttribute("href")`))
 	m := regexp.MustCompile(`^/(.+)/-/issues/(\d+)#status-update$`).FindStringSubmatch(owed)
 	if m == nil {
@@ -60,21 +60,7 @@ func TestPlanning(t *testing.T) {
 	screenshot(t, ctx, "status")
 
 	// Back to the plan: finalising asks first.
-	do(t, ctx, "back to planning",
-		chromedp.Navigate(srv.URL+"/groups/code-creation/-/planning"),
-		chromedp.WaitVisible(chromedp.CSS(`#finalize`)),
-	)
-	acceptConfirm(t, ctx)
-	do(t, ctx, "finalise the plan",
-		chromedp.Click(chromedp.CSS(`#finalize`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-plan-final]`)),
-	)
-	if msg := get(t, ctx, "finalised message", chromedp.Text(chromedp.CSS(`.flash`))); !strings.Contains(msg, "is final") {
-		t.Fatalf("after finalising the page says %q", msg)
-	}
-	if n := get(t, ctx, "finalise button", chromedp.Evaluate[int](`document.querySelectorAll("#finalize").length`)); n != 0 {
-		t.Fatal("a final plan still has the Finalise button")
-	}
+	finalizePlan(t, ctx, srv.URL, "code-creation")
 }
 
 // postStatusUpdate posts a status update on an issue through the API as the
@@ -83,20 +69,6 @@ func postStatusUpdate(t *testing.T, srv *server, project, iid string) {
 	t.Helper()
 	form := url.Values{"progress": {"Parser wired up; the **tests** pass."}, "next_steps": {"Review on Friday."},
 		"blockers": {"None."}, "confidence": {"slightly"}}
-	req, err := http.NewRequest(http.MethodPost, srv.URL+"/api/v4/projects/"+url.PathEscape(project)+"/issues/"+iid+"/status_updates",
-		strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("PRIVATE-TOKEN", srv.Token)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusCreated {
-		body, _ := io.ReadAll(res.Body)
-		t.Fatalf("post a status update: %d %s", res.StatusCode, body)
-	}
+	var out map[string]any
+	apiCall(t, srv, http.MethodPost, "/api/v4/projects/"+url.PathEscape(project)+"/issues/"+iid+"/status_updates", form, &out)
 }

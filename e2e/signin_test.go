@@ -10,6 +10,7 @@ import (
 // TestSignIn signs in with a wrong password (refused), then as the demo
 // engineering manager, sees the dashboard, and signs out.
 func TestSignIn(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := browser(t)
 	do(t, ctx, "wrong password",

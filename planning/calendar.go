@@ -187,7 +187,8 @@ func TimeOffDays(entries []TimeOff, start, due string, holidays []string) (float
 }
 
 // Period is the date range of one milestone of the cadence, with a suggested
-// title: the month and year it starts in ("November 2026").
+// title: the month and year it starts in ("November 2026", or "2026-11"
+// with the TitleYearMonth format).
 type Period struct {
 	Title     string `json:"title"`
 	StartDate string `json:"start_date"`
@@ -215,8 +216,12 @@ func (c Cadence) period(y int, m time.Month) Period {
 	// The day before the start day of the next month.
 	due := dayOf(y, m+1, c.StartDay) - 1
 	sy, sm, _ := start.date()
+	title := fmt.Sprintf("%s %d", sm, sy)
+	if c.TitleFormat == TitleYearMonth {
+		title = fmt.Sprintf("%04d-%02d", sy, int(sm))
+	}
 	return Period{
-		Title:     fmt.Sprintf("%s %d", sm, sy),
+		Title:     title,
 		StartDate: start.String(),
 		DueDate:   due.String(),
 	}

@@ -241,3 +241,19 @@ func TestFormatNum(t *testing.T) {
 		}
 	}
 }
+
+func TestCadenceTitleFormat(t *testing.T) {
+	for _, tc := range []struct{ format, want string }{
+		{"", "November 2026"}, {TitleMonthYear, "November 2026"}, {TitleYearMonth, "2026-11"},
+	} {
+		p, err := Cadence{Interval: CadenceMonthly, StartDay: 1, TitleFormat: tc.format}.PeriodOf("2026-11-23")
+		if err != nil || p.Title != tc.want {
+			t.Errorf("format %q: %q, %v; want %q", tc.format, p.Title, err, tc.want)
+		}
+	}
+	s := DefaultSettings()
+	s.Cadence.TitleFormat = "dd.mm"
+	if msg := s.Problems()["cadence.title_format"]; msg == "" {
+		t.Error("an unknown title format is accepted")
+	}
+}

@@ -1,6 +1,7 @@
 package planning
 
 import (
+	"cmp"
 	"sort"
 	"strings"
 	"time"
@@ -155,6 +156,35 @@ func (a orderKey) less(b orderKey) bool {
 		return a.project < b.project
 	}
 	return a.id < b.id
+}
+
+// compare orders a and b as less does, for slices.SortFunc: negative when
+// a comes first.
+func (a *orderKey) compare(b *orderKey) int {
+	if a.group != b.group {
+		return cmp.Compare(a.group, b.group)
+	}
+	if a.pri != b.pri {
+		return cmp.Compare(a.pri, b.pri)
+	}
+	switch {
+	case a.rank != nil && b.rank == nil:
+		return -1
+	case a.rank == nil && b.rank != nil:
+		return 1
+	case a.rank != nil && *a.rank != *b.rank:
+		return cmp.Compare(*a.rank, *b.rank)
+	}
+	if c := a.created.Compare(b.created); c != 0 {
+		return c
+	}
+	if a.iid != b.iid {
+		return cmp.Compare(a.iid, b.iid)
+	}
+	if a.project != b.project {
+		return cmp.Compare(a.project, b.project)
+	}
+	return cmp.Compare(a.id, b.id)
 }
 
 func keyOf(is *Issue, group, pri int) orderKey {

@@ -2,7 +2,8 @@ package planning
 
 import (
 	"fmt"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -126,10 +127,19 @@ type candidate struct {
 	is     *Issue
 	key    orderKey
 	carry  bool
+	pri    int
 	reason string // set: left out without touching the budgets
 	detail string
+	// placement is decided by the walk, before the entries are made.
+	placement string
+}
+
+// gap is a refinement gap before it becomes an entry.
+type gap struct {
+	is     *Issue
+	key    orderKey
 	pri    int
-	gap    []string
+	reason string
 }
 
 // ComputePlan selects the Deliverables and Stretch of the planned milestone
@@ -173,17 +183,12 @@ func ComputePlan(in PlanInput) (*Plan, error) {
 	}
 	maxWeight := s.MaxWeight()
 
-	team := map[int64]int{} // user id → index in MemberLoad
+	team := make(map[int64]int, len(in.Capacity.Members)) // user id → index in MemberLoad
 	plan := &Plan{
-		MilestoneID:    in.Milestone.ID,
-		TeamCapacity:   in.Capacity.TeamCapacity,
-		StretchBudget:  s.StretchShare * in.Capacity.TeamCapacity,
-		MemberLoad:     make([]MemberLoad, len(in.Capacity.Members)),
-		Carryover:      []Entry{},
-		Deliverables:   []Entry{},
-		Stretch:        []Entry{},
-		LeftOut:        []Entry{},
-		RefinementGaps: []Entry{},
+		MilestoneID:   in.Milestone.ID,
+		TeamCapacity:  in.Capacity.TeamCapacity,
+		StretchBudget: s.StretchShare * in.Capacity.TeamCapacity,
+		MemberLoad:    make([]MemberLoad, len(in.Capacity.Members)),
 	}
 	remaining := make([]float64, len(in.Capacity.Members))
 	for i, m := range in.Capacity.Members {
@@ -193,7 +198,8 @@ func ComputePlan(in PlanInput) (*Plan, error) {
 	}
 
 	walk := make([]candidate, 0, len(in.Issues))
-	var gaps []candidate
+	var gaps []gap
+	carried := 0
 	for i := range in.Issues {
 		is := &in.Issues[i]
 		if is.State == StateClosed || l.process(is, in.PlanningProjectID) {
@@ -213,16 +219,10 @@ func ComputePlan(in PlanInput) (*Plan, error) {
 
 		wf := l.workflowLabel(is)
 		if c.pri < len(s.PriorityLabels) {
-			if wf == s.RefinementLabel {
-				c.gap = append(c.gap, GapInRefinement)
-			} else if wf == "" {
-				c.gap = append(c.gap, GapNoWorkflowLabel)
-			}
-			if is.Weight == nil {
-				c.gap = append(c.gap, GapNoWeight)
-			}
-			if len(c.gap) > 0 {
-				gaps = append(gaps, c)
+			if reason := gapReason(wf, s.RefinementLabel, is.Weight == nil); reason != "" {
+				g := gap{is: is, key: c.key, pri: c.pri, reason: reason}
+				g.key.group = 0 // gaps are listed by priority alone
+				gaps = append(gaps, g)
 			}
 		}
 
@@ -238,9 +238,9 @@ func ComputePlan(in PlanInput) (*Plan, error) {
 			c.reason = ReasonNotReady
 			switch wf {
 			case "":
-				c.detail = fmt.Sprintf("has no workflow label; it needs %s or later", s.ReadyLabel)
+				c.detail = "has no workflow label; it needs " + s.ReadyLabel + " or later"
 			default:
-				c.detail = fmt.Sprintf("is at %s; it needs %s or later", wf, s.ReadyLabel)
+				c.detail = "is at " + wf + "; it needs " + s.ReadyLabel + " or later"
 			}
 		case is.Weight == nil:
 			if !inTarget {
@@ -248,72 +248,83 @@ func ComputePlan(in PlanInput) (*Plan, error) {
 			}
 			c.reason, c.detail = ReasonNoWeight, "ready but without a weight"
 		}
+		if carry {
+			carried++
+		}
 		walk = append(walk, c)
 	}
 	// Sort indexes, not the candidates: moving small ints is much cheaper
 	// than moving structs with pointers, and a backlog has thousands.
-	order := sortedIndexes(len(walk), func(i, j int) bool { return walk[i].key.less(walk[j].key) })
-	for i := range gaps {
-		gaps[i].key.group = 0 // gaps are listed by priority alone
-	}
-	gapOrder := sortedIndexes(len(gaps), func(i, j int) bool { return gaps[i].key.less(gaps[j].key) })
+	order := sortedIndexes(len(walk), func(i, j int) int { return walk[i].key.compare(&walk[j].key) })
+	gapOrder := sortedIndexes(len(gaps), func(i, j int) int { return gaps[i].key.compare(&gaps[j].key) })
 
+	// The walk decides every placement first, so that each list is made
+	// once at its size: a large backlog leaves thousands of issues out.
 	teamLeft := in.Capacity.TeamCapacity
 	stretchLeft := plan.StretchBudget
+	var d details
+	var members []int
+	counts := map[string]int{}
 	for _, k := range order {
 		c := &walk[k]
-		e := newEntry(l, c.is, c.pri, maxWeight, team)
-		if c.carry {
-			e.Flags = append([]string{FlagCarryover}, e.Flags...)
-			if c.is.Weight != nil {
-				plan.CarryoverWeight += *c.is.Weight
+		if c.carry && c.is.Weight != nil {
+			plan.CarryoverWeight += *c.is.Weight
+		}
+		if c.reason != "" {
+			c.placement = PlacementLeftOut
+			counts[c.placement]++
+			continue
+		}
+		weight := *c.is.Weight
+		w := float64(weight)
+		teamMiss := !fits(w, teamLeft)
+		var memberMisses []string
+		members = members[:0]
+		if n := len(c.is.Assignees); n > 0 {
+			share := w / float64(n)
+			for _, a := range c.is.Assignees {
+				i, ok := team[a.ID]
+				if !ok {
+					continue // not in the team: only the team budget applies
+				}
+				members = append(members, i)
+				if !fits(share, remaining[i]) {
+					memberMisses = append(memberMisses, "@"+plan.MemberLoad[i].Username+" has "+formatNum(remaining[i])+
+						" left for a share of "+formatNum(share))
+				}
 			}
 		}
 		switch {
-		case c.reason != "":
-			e.Placement, e.Reason, e.Detail = PlacementLeftOut, c.reason, c.detail
+		case !teamMiss && len(memberMisses) == 0:
+			c.placement = PlacementDeliverable
+			teamLeft -= w
+			plan.PlannedWeight += weight
+			share := w / float64(max(len(c.is.Assignees), 1))
+			for _, i := range members {
+				remaining[i] -= share
+				plan.MemberLoad[i].Planned += share
+			}
+		case fits(w, stretchLeft):
+			c.placement, c.reason = PlacementStretch, ReasonDoesNotFit
+			c.detail = d.text(teamMiss, teamLeft, weight, memberMisses, false, stretchLeft)
+			stretchLeft -= w
+			plan.StretchWeight += weight
 		default:
-			w := float64(*c.is.Weight)
-			var misses []string
-			if !fits(w, teamLeft) {
-				misses = append(misses, fmt.Sprintf("the team has %s left for weight %d", formatNum(teamLeft), *c.is.Weight))
-			}
-			var members []int
-			if n := len(c.is.Assignees); n > 0 {
-				share := w / float64(n)
-				for _, a := range c.is.Assignees {
-					i, ok := team[a.ID]
-					if !ok {
-						continue // not in the team: only the team budget applies
-					}
-					members = append(members, i)
-					if !fits(share, remaining[i]) {
-						misses = append(misses, fmt.Sprintf("@%s has %s left for a share of %s",
-							plan.MemberLoad[i].Username, formatNum(remaining[i]), formatNum(share)))
-					}
-				}
-			}
-			switch {
-			case len(misses) == 0:
-				e.Placement = PlacementDeliverable
-				teamLeft -= w
-				plan.PlannedWeight += *c.is.Weight
-				share := w / float64(max(len(c.is.Assignees), 1))
-				for _, i := range members {
-					remaining[i] -= share
-					plan.MemberLoad[i].Planned += share
-				}
-			case fits(w, stretchLeft):
-				e.Placement, e.Reason = PlacementStretch, ReasonDoesNotFit
-				e.Detail = strings.Join(misses, "; ")
-				stretchLeft -= w
-				plan.StretchWeight += *c.is.Weight
-			default:
-				e.Placement, e.Reason = PlacementLeftOut, ReasonDoesNotFit
-				misses = append(misses, fmt.Sprintf("the stretch budget has %s left", formatNum(stretchLeft)))
-				e.Detail = strings.Join(misses, "; ")
-			}
+			c.placement, c.reason = PlacementLeftOut, ReasonDoesNotFit
+			c.detail = d.text(teamMiss, teamLeft, weight, memberMisses, true, stretchLeft)
 		}
+		counts[c.placement]++
+	}
+
+	plan.Carryover = make([]Entry, 0, carried)
+	plan.Deliverables = make([]Entry, 0, counts[PlacementDeliverable])
+	plan.Stretch = make([]Entry, 0, counts[PlacementStretch])
+	plan.LeftOut = make([]Entry, 0, counts[PlacementLeftOut])
+	plan.RefinementGaps = make([]Entry, 0, len(gaps))
+	for _, k := range order {
+		c := &walk[k]
+		e := newEntry(l, c.is, c.pri, maxWeight, team, c.carry)
+		e.Placement, e.Reason, e.Detail = c.placement, c.reason, c.detail
 		switch e.Placement {
 		case PlacementDeliverable:
 			plan.Deliverables = append(plan.Deliverables, e)
@@ -327,9 +338,9 @@ func ComputePlan(in PlanInput) (*Plan, error) {
 		}
 	}
 	for _, k := range gapOrder {
-		c := &gaps[k]
-		e := newEntry(l, c.is, c.pri, maxWeight, team)
-		e.Reason = strings.Join(c.gap, ", ")
+		g := &gaps[k]
+		e := newEntry(l, g.is, g.pri, maxWeight, team, false)
+		e.Reason = g.reason
 		plan.RefinementGaps = append(plan.RefinementGaps, e)
 	}
 
@@ -344,24 +355,103 @@ func ComputePlan(in PlanInput) (*Plan, error) {
 	return plan, nil
 }
 
-// sortedIndexes returns 0..n-1 ordered by less, which must be a total order
+// gapReason says why a prioritised issue is a refinement gap — in
+// refinement or without a workflow label, and without a weight — or ""
+// when it is none.
+func gapReason(workflow, refinement string, noWeight bool) string {
+	var reason string
+	switch workflow {
+	case refinement:
+		reason = GapInRefinement
+	case "":
+		reason = GapNoWorkflowLabel
+	}
+	switch {
+	case !noWeight:
+		return reason
+	case reason == "":
+		return GapNoWeight
+	}
+	return reason + ", " + GapNoWeight
+}
+
+// details writes the Detail of an issue that does not fit: what the team
+// (if it missed), each assignee who missed and, if it is left out, the
+// stretch budget had left, joined by "; ". Behind a large plan's Deliverables
+// thousands of issues are left out against the same budgets, so the texts
+// without an assignee's are made once per budgets and weight.
+type details struct {
+	memo map[detailKey]string
+}
+
+type detailKey struct {
+	teamLeft, stretchLeft float64
+	weight                int
+	teamMiss, leftOut     bool
+}
+
+func (d *details) text(teamMiss bool, teamLeft float64, weight int, memberMisses []string, leftOut bool, stretchLeft float64) string {
+	if len(memberMisses) > 0 {
+		return joinMisses(teamMiss, teamLeft, weight, memberMisses, leftOut, stretchLeft)
+	}
+	k := detailKey{teamLeft: teamLeft, weight: weight, teamMiss: teamMiss, leftOut: leftOut}
+	if leftOut {
+		k.stretchLeft = stretchLeft
+	}
+	if t, ok := d.memo[k]; ok {
+		return t
+	}
+	if d.memo == nil {
+		d.memo = map[detailKey]string{}
+	}
+	t := joinMisses(teamMiss, teamLeft, weight, nil, leftOut, stretchLeft)
+	d.memo[k] = t
+	return t
+}
+
+func joinMisses(teamMiss bool, teamLeft float64, weight int, memberMisses []string, leftOut bool, stretchLeft float64) string {
+	var b strings.Builder
+	sep := func() {
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+	}
+	if teamMiss {
+		b.WriteString("the team has " + formatNum(teamLeft) + " left for weight " + strconv.Itoa(weight))
+	}
+	for _, m := range memberMisses {
+		sep()
+		b.WriteString(m)
+	}
+	if leftOut {
+		sep()
+		b.WriteString("the stretch budget has " + formatNum(stretchLeft) + " left")
+	}
+	return b.String()
+}
+
+// sortedIndexes returns 0..n-1 ordered by cmp, which must be a total order
 // (orderKey's is: it ends on the global id).
-func sortedIndexes(n int, less func(i, j int) bool) []int {
+func sortedIndexes(n int, cmp func(i, j int) int) []int {
 	idx := make([]int, n)
 	for i := range idx {
 		idx[i] = i
 	}
-	sort.Slice(idx, func(a, b int) bool { return less(idx[a], idx[b]) })
+	slices.SortFunc(idx, cmp)
 	return idx
 }
 
-func newEntry(l labels, is *Issue, pri, maxWeight int, team map[int64]int) Entry {
+// newEntry makes the entry of an issue, flagged as carryover if carry.
+func newEntry(l labels, is *Issue, pri, maxWeight int, team map[int64]int, carry bool) Entry {
 	e := Entry{
 		ID: is.ID, ProjectID: is.ProjectID, IID: is.IID, Title: is.Title,
 		Weight:    copyInt(is.Weight),
 		Assignees: append([]User{}, is.Assignees...),
 		Priority:  l.priorityName(pri),
 		Flags:     []string{},
+	}
+	if carry {
+		e.Flags = append(e.Flags, FlagCarryover)
 	}
 	if is.Weight != nil {
 		if maxWeight > 0 && *is.Weight >= maxWeight {

@@ -85,10 +85,20 @@ type Cadence struct {
 	// StartDay is the day of the month milestones start on, 1 to 28 so that
 	// every month has it.
 	StartDay int `json:"start_day"`
+	// TitleFormat is how the milestones Cairn creates are named:
+	// TitleMonthYear ("November 2026", the default when empty) or
+	// TitleYearMonth ("2026-11").
+	TitleFormat string `json:"title_format"`
 }
 
 // CadenceMonthly is the monthly cadence interval.
 const CadenceMonthly = "monthly"
+
+// The milestone title formats of a cadence.
+const (
+	TitleMonthYear = "month year" // "November 2026"
+	TitleYearMonth = "yyyy-mm"    // "2026-11"
+)
 
 // DefaultSettings returns the settings a new team starts with; they follow
 // the seeds (planning-model.md's defaults column).
@@ -124,7 +134,7 @@ func DefaultSettings() Settings {
 		Holidays:            []string{},
 		TimeZone:            "UTC",
 		ReadyGate:           true,
-		Cadence:             Cadence{Interval: CadenceMonthly, StartDay: 1},
+		Cadence:             Cadence{Interval: CadenceMonthly, StartDay: 1, TitleFormat: TitleMonthYear},
 		MilestonesAhead:     3,
 		PlanningProject:     "planning",
 	}
@@ -196,7 +206,7 @@ func describeJSONType(goType string) string {
 	case "bool":
 		return "true or false"
 	case "planning.Cadence":
-		return `an object like {"interval":"monthly","start_day":1}`
+		return `an object like {"interval":"monthly","start_day":1,"title_format":"month year"}`
 	}
 	return "of type " + goType
 }
@@ -337,6 +347,9 @@ func (s Settings) problems() map[string]string {
 	}
 	if s.Cadence.Interval != CadenceMonthly {
 		p["cadence.interval"] = fmt.Sprintf("%q is not supported; use %q", s.Cadence.Interval, CadenceMonthly)
+	}
+	if f := s.Cadence.TitleFormat; f != "" && f != TitleMonthYear && f != TitleYearMonth {
+		p["cadence.title_format"] = fmt.Sprintf("must be %q or %q", TitleMonthYear, TitleYearMonth)
 	}
 	if s.Cadence.StartDay < 1 || s.Cadence.StartDay > 28 {
 		p["cadence.start_day"] = "must be a day of the month from 1 to 28"

@@ -22,7 +22,7 @@ func TestDefaultSettingsAreValid(t *testing.T) {
 		s.VelocityWindow != 3 || s.DefaultVelocity != 0.5 || s.FinalizeLeadDays != 3 ||
 		s.RetroDueDays != 14 || s.StatusUpdateWeekday != "Wednesday" || !s.ReadyGate ||
 		s.StatusUpdateTime != "10:00" || !s.AutoCloseMilestones ||
-		s.Cadence != (Cadence{CadenceMonthly, 1}) || s.MilestonesAhead != 3 ||
+		s.Cadence != (Cadence{Interval: CadenceMonthly, StartDay: 1, TitleFormat: TitleMonthYear}) || s.MilestonesAhead != 3 ||
 		s.PlanningProject != "planning" || s.TimeZone != "UTC" ||
 		!reflect.DeepEqual(s.Weights, []int{1, 2, 3, 5}) ||
 		s.RefinementLabel != s.WorkflowLabels[0] || s.ReadyLabel != s.WorkflowLabels[1] ||
@@ -55,7 +55,7 @@ func TestSettingsJSONNames(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("JSON keys\n got %v\nwant %v", got, want)
 	}
-	if !strings.Contains(string(data), `"cadence":{"interval":"monthly","start_day":1}`) ||
+	if !strings.Contains(string(data), `"cadence":{"interval":"monthly","start_day":1,"title_format":"month year"}`) ||
 		!strings.Contains(string(data), `"holidays":[]`) {
 		t.Errorf("JSON = %s", data)
 	}

@@ -51,9 +51,10 @@ type User struct {
 }
 
 // Group is a team with its members, group labels, group milestones,
-// planning settings, time off, parking lot and projects. The planning keys
-// (Settings, TimeOff, ParkingLot) came after the first archives were
-// written; they are optional, so those archives still read.
+// planning settings, time off, parking lot, milestone plans and projects.
+// The planning keys (Settings, TimeOff, ParkingLot, Plans) came after the
+// first archives were written; they are optional, so those archives still
+// read.
 type Group struct {
 	Path        string      `json:"path"`
 	Name        string      `json:"name,omitempty"`
@@ -68,8 +69,42 @@ type Group struct {
 	Settings   json.RawMessage `json:"settings,omitempty"`
 	TimeOff    []TimeOff       `json:"time_off,omitempty"`
 	ParkingLot []ParkingEntry  `json:"parking_lot,omitempty"`
+	Plans      []Plan          `json:"plans,omitempty"`
 	Projects   []Project       `json:"projects,omitempty"`
 }
+
+// Plan is the planning record of one of the group's milestones: the
+// milestone's planning issue and retrospective ("group/project#iid"), and,
+// once its plan was finalised, when and by whom, with the team capacity it
+// was finalised with and what it committed to. Say/do ratios, the
+// burndown's committed line and the kickoff agenda are computed from it.
+type Plan struct {
+	Milestone     string `json:"milestone"`
+	PlanningIssue string `json:"planning_issue,omitempty"`
+	Retrospective string `json:"retrospective,omitempty"`
+	// FinalizedAt is empty for a plan not finalised yet, which then holds
+	// only its issue references.
+	FinalizedAt  string       `json:"finalized_at,omitempty"`
+	FinalizedBy  string       `json:"finalized_by,omitempty"`
+	TeamCapacity *float64     `json:"team_capacity,omitempty"`
+	Commitments  []Commitment `json:"commitments,omitempty"`
+}
+
+// Commitment is an issue a finalised plan committed to, as a Deliverable
+// or a Stretch issue, with its weight at finalisation; Carryover marks an
+// issue that slipped from the milestone before.
+type Commitment struct {
+	Issue     string `json:"issue"`
+	Placement string `json:"placement"`
+	Weight    *int   `json:"weight,omitempty"`
+	Carryover bool   `json:"carryover,omitempty"`
+}
+
+// Placements of a commitment.
+const (
+	PlacementDeliverable = "deliverable"
+	PlacementStretch     = "stretch"
+)
 
 // TimeOff is a member's absence: dates inclusive, HalfDay making every
 // working day of the range count half.

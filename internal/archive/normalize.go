@@ -19,11 +19,12 @@ import (
 // is sorted: users by username, groups and projects by path, members by
 // username, labels by name, milestones by title, issues by iid, notes by
 // created_at and then content, events by created_at with removals before
-// additions and then content, links by target, an issue's
-// assignees and labels by name, time off by member and dates, and the
-// parking lot by milestone and time. Planning settings are written out
-// whole, defaults included. Normalize changes a in place; values it
-// cannot parse are left as they are for Validate to report.
+// additions and then content, links by target, an issue's assignees and
+// labels by name, time off by member and dates, the parking lot by
+// milestone and time, milestone plans by milestone and their commitments by
+// issue (project path, then iid). Planning settings are written out whole,
+// defaults included. Normalize changes a in place; values it cannot parse
+// are left as they are for Validate to report.
 func Normalize(a *Archive) {
 	users := make(map[string]string, len(a.Users))
 	for i := range a.Users {
@@ -84,6 +85,10 @@ func Normalize(a *Archive) {
 			e.CreatedAt = canonicalTime(e.CreatedAt)
 		}
 		slices.SortStableFunc(g.ParkingLot, compareParking)
+		for i := range g.Plans {
+			normalizePlan(&g.Plans[i], user, ref)
+		}
+		slices.SortStableFunc(g.Plans, func(x, y Plan) int { return strings.Compare(x.Milestone, y.Milestone) })
 		for pi := range g.Projects {
 			p := &g.Projects[pi]
 			if p.Name == "" {
@@ -293,6 +298,37 @@ func normalizeSettings(raw json.RawMessage) json.RawMessage {
 	return out
 }
 
+// normalizePlan puts a milestone plan in canonical form: references spelt
+// as what they refer to, the time in UTC, commitments by issue.
+func normalizePlan(pl *Plan, user, ref func(string) string) {
+	pl.PlanningIssue = ref(pl.PlanningIssue)
+	pl.Retrospective = ref(pl.Retrospective)
+	pl.FinalizedAt = canonicalTime(pl.FinalizedAt)
+	pl.FinalizedBy = user(pl.FinalizedBy)
+	for i := range pl.Commitments {
+		pl.Commitments[i].Issue = ref(pl.Commitments[i].Issue)
+	}
+	slices.SortStableFunc(pl.Commitments, func(x, y Commitment) int {
+		return cmp.Or(
+			compareRefs(x.Issue, y.Issue),
+			strings.Compare(x.Placement, y.Placement),
+			compareIntPtr(x.Weight, y.Weight),
+			compareBool(x.Carryover, y.Carryover),
+		)
+	})
+}
+
+// compareRefs orders issue references by project path, then by iid as a
+// number (#9 before #10); references that do not parse compare as text.
+func compareRefs(x, y string) int {
+	px, ix, okX := ParseIssueRef(x)
+	py, iy, okY := ParseIssueRef(y)
+	if !okX || !okY {
+		return strings.Compare(x, y)
+	}
+	return cmp.Or(strings.Compare(px, py), cmp.Compare(ix, iy))
+}
+
 // compareTimeOff orders time off by member, then dates, then the rest, so
 // that the order a database returns them in does not show in the archive.
 func compareTimeOff(x, y TimeOff) int {
@@ -331,6 +367,15 @@ func (a *Archive) Clone() *Archive {
 		g.Settings = slices.Clone(g.Settings)
 		g.TimeOff = slices.Clone(g.TimeOff)
 		g.ParkingLot = slices.Clone(g.ParkingLot)
+		g.Plans = slices.Clone(g.Plans)
+		for i := range g.Plans {
+			pl := &g.Plans[i]
+			pl.TeamCapacity = clonePtr(pl.TeamCapacity)
+			pl.Commitments = slices.Clone(pl.Commitments)
+			for ci := range pl.Commitments {
+				pl.Commitments[ci].Weight = clonePtr(pl.Commitments[ci].Weight)
+			}
+		}
 		g.Projects = slices.Clone(g.Projects)
 		for pi := range g.Projects {
 			p := &g.Projects[pi]

@@ -220,3 +220,16 @@ var pmComments = []string{
 	"Could we ship a smaller first iteration of this in the next milestone?",
 	"Adding a priority label: this supports the enterprise rollout.",
 }
+
+// retroComments are what the team adds to a milestone's asynchronous
+// retrospective, one item per comment.
+var retroComments = []string{
+	"**Went well:** refinement kept ahead of planning; every Deliverable had a weight before we finalised.",
+	"**Went well:** the weekly status updates made it easy to see early what was at risk.",
+	"**Didn't go well:** two reviews waited more than two days. Could we pair on reviews when a merge request is older than a day?",
+	"**Didn't go well:** the carryover took more than we weighed it for; the remaining work was bigger than it looked.",
+	"**Change:** let's split issues of weight 5 during refinement instead of carrying them.",
+	"**Went well:** the parking lot caught the late request from support without derailing the plan.",
+	"**Change:** put the blocked label on as soon as we wait on another team, so the board shows it.",
+	"**Didn't go well:** a Stretch issue started before a Deliverable was done; let's finish Deliverables first.",
+}

@@ -33,6 +33,7 @@ const (
 	LabelDeliver    = "Deliverable"
 	LabelStretch    = "Stretch"
 	LabelPlanning   = "Planning Issue"
+	LabelRetro      = "Retrospective"
 	LabelFeature    = "type::feature"
 	LabelBug        = "type::bug"
 	LabelMaint      = "type::maintenance"
@@ -83,9 +84,12 @@ const weightPerMonth = 10.0
 
 // Generate returns the demo archive for a team whose "now" is today: six
 // finished monthly milestones before the current month, the current one
-// and the next two, with every issue's history ending at today. The same
-// today and seed give the same archive, byte for byte. The archive passes
-// Validate and is normalised.
+// and the next two, with every issue's history ending at today. The
+// finished milestones and the current one come with their finalised plans
+// (the finished ones also with their retrospectives), consistent with that
+// history; the next milestone is left to plan. The same today and seed
+// give the same archive, byte for byte. The archive passes Validate and is
+// normalised.
 func Generate(today time.Time, seed int64) *archive.Archive {
 	g := newGenerator(today, seed)
 	g.run()
@@ -98,6 +102,27 @@ type milestone struct {
 	title      string
 	start, due time.Time // dates at 00:00 UTC
 	plan       time.Time // planning is final at least three days before start
+
+	// What the simulation decided when it planned the milestone: the
+	// instant the plan was finalised (once its labels were applied), the
+	// team capacity in weight it was made with, what it committed to, and
+	// its planning issue (none for the first milestone).
+	final     time.Time
+	capacity  float64
+	committed []commitment
+	planning  *plan
+	// retro is the milestone's retrospective, opened when the next plan
+	// was finalised; nil while it is not.
+	retro *plan
+}
+
+// commitment is an issue a milestone's plan committed to, with its weight
+// at finalisation.
+type commitment struct {
+	issue     *plan
+	placement string
+	weight    int
+	carryover bool
 }
 
 type generator struct {

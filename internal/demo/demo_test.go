@@ -194,7 +194,7 @@ func TestGenerateTeam(t *testing.T) {
 	}
 
 	// The process leaves its marks: count them.
-	var issues, closedIssues, refinement, readyNoMilestone, noWeight, carried, stretch, statusUpdates, checklists, links, subtasks, blocked, planning int
+	var issues, closedIssues, refinement, readyNoMilestone, noWeight, carried, stretch, statusUpdates, checklists, links, subtasks, blocked, planning, retros int
 	prio := map[string]int{}
 	for _, p := range g.Projects {
 		for _, is := range p.Issues {
@@ -246,13 +246,15 @@ func TestGenerateTeam(t *testing.T) {
 				}
 			}
 			links += len(is.Links)
-			if is.ParentIID != 0 {
+			if has(demo.LabelRetro) {
+				retros++
+			} else if is.ParentIID != 0 {
 				subtasks++
 			}
 		}
 	}
-	t.Logf("issues %d (closed %d), refinement %d, ready without milestone %d, no weight %d, carried over %d, stretch %d, blocked %d, status updates %d, checklists %d, links %d, sub-tasks %d, planning %d, priorities %v",
-		issues, closedIssues, refinement, readyNoMilestone, noWeight, carried, stretch, blocked, statusUpdates, checklists, links, subtasks, planning, prio)
+	t.Logf("issues %d (closed %d), refinement %d, ready without milestone %d, no weight %d, carried over %d, stretch %d, blocked %d, status updates %d, checklists %d, links %d, sub-tasks %d, planning %d, retrospectives %d, priorities %v",
+		issues, closedIssues, refinement, readyNoMilestone, noWeight, carried, stretch, blocked, statusUpdates, checklists, links, subtasks, planning, retros, prio)
 	checks := []struct {
 		what      string
 		n, lo, hi int
@@ -270,6 +272,7 @@ func TestGenerateTeam(t *testing.T) {
 		{"sub-tasks", subtasks, 1, 1},
 		{"blocked", blocked, 1, 2},
 		{"planning issues", planning, 5, 8},
+		{"retrospectives", retros, 6, 6},
 		{"high priority", prio["code-creation-priority::high"], 5, 150},
 		{"medium priority", prio["code-creation-priority::medium"], 5, 150},
 		{"low priority", prio["code-creation-priority::low"], 3, 150},
@@ -277,6 +280,153 @@ func TestGenerateTeam(t *testing.T) {
 	for _, c := range checks {
 		if c.n < c.lo || c.n > c.hi {
 			t.Errorf("%s: %d, want %d..%d", c.what, c.n, c.lo, c.hi)
+		}
+	}
+}
+
+// issueAt is an issue as its events leave it at a time.
+type issueAt struct {
+	labels    []string
+	weight    *int
+	milestone string
+	state     string
+}
+
+// replay returns the issue as its events leave it at the canonical
+// timestamp at (inclusive).
+func replay(is archive.Issue, at string) issueAt {
+	st := issueAt{state: cairn.StateOpened}
+	for _, e := range is.Events {
+		if e.CreatedAt > at {
+			break
+		}
+		switch e.Type + "/" + e.Action {
+		case "label/add":
+			st.labels = append(st.labels, e.Label)
+		case "label/remove":
+			if i := slices.Index(st.labels, e.Label); i >= 0 {
+				st.labels = slices.Delete(st.labels, i, i+1)
+			}
+		case "weight/add", "weight/remove":
+			st.weight = e.Weight
+		case "milestone/add":
+			st.milestone = e.Milestone
+		case "milestone/remove":
+			st.milestone = ""
+		case "state/closed":
+			st.state = cairn.StateClosed
+		case "state/reopened":
+			st.state = cairn.StateOpened
+		}
+	}
+	return st
+}
+
+// TestGeneratePlans checks the demo's milestone plans against its history:
+// the finished milestones and the current one have a plan (the next ones
+// none, so that they can be finalised in the demo), finalised by the
+// engineering manager before it starts, closing its planning issue (the
+// first milestone has none). At finalisation every commitment has the
+// weight it was committed with, and those that are not carryover have the
+// milestone and their placement's label; carryover was committed to by the
+// plan before and is moved in by the end of the milestone's first working
+// day. Then, the Deliverable and Stretch issues of the milestone are
+// exactly its commitments. Every finished milestone has its retrospective,
+// opened when the next plan was finalised, as finalising opens it.
+func TestGeneratePlans(t *testing.T) {
+	for _, today := range days {
+		for _, seed := range []int64{1, 42} {
+			name := today.Format(time.DateOnly) + "/" + strconv.FormatInt(seed, 10)
+			a := demo.Generate(today, seed)
+			g := a.Groups[0]
+			issues := map[string]archive.Issue{}
+			for _, p := range g.Projects {
+				for _, is := range p.Issues {
+					issues[archive.IssueRef(g.Path, p.Path, is.IID)] = is
+				}
+			}
+			plans := map[string]archive.Plan{}
+			for _, pl := range g.Plans {
+				plans[pl.Milestone] = pl
+			}
+			var prev map[string]bool
+			for k, m := range g.Milestones {
+				pl, ok := plans[m.Title]
+				if ok != (k <= 6) {
+					t.Errorf("%s: milestone %s has a plan %v, want %v", name, m.Title, ok, k <= 6)
+				}
+				if !ok {
+					prev = nil
+					continue
+				}
+				if pl.FinalizedBy != demo.ManagerName || pl.FinalizedAt >= m.StartDate || pl.FinalizedAt > archive.FormatTime(today) ||
+					pl.TeamCapacity == nil || *pl.TeamCapacity <= 0 || len(pl.Commitments) == 0 {
+					t.Errorf("%s: plan of %s: %+v", name, m.Title, pl)
+				}
+				if k == 0 {
+					if pl.PlanningIssue != "" {
+						t.Errorf("%s: the first milestone has planning issue %s", name, pl.PlanningIssue)
+					}
+				} else if pi := issues[pl.PlanningIssue]; pi.Title != "Milestone Planning: "+m.Title || pi.ClosedAt != pl.FinalizedAt {
+					t.Errorf("%s: planning issue of %s is %q, closed at %s; finalised at %s", name, m.Title, pi.Title, pi.ClosedAt, pl.FinalizedAt)
+				}
+				// The retrospective opened when the next plan was final.
+				if k < 6 {
+					due, _ := time.Parse(time.DateOnly, m.DueDate)
+					r, ok := issues[pl.Retrospective]
+					_, planningIID, _ := strings.Cut(pl.PlanningIssue, "#")
+					switch {
+					case !ok || r.Title != "Retrospective: "+m.Title || !slices.Contains(r.Labels, demo.LabelRetro) || r.Author != demo.ManagerName:
+						t.Errorf("%s: retrospective of %s: %s %q %q", name, m.Title, pl.Retrospective, r.Title, r.Labels)
+					case r.CreatedAt != plans[g.Milestones[k+1].Title].FinalizedAt || r.DueDate != due.AddDate(0, 0, 14).Format(time.DateOnly):
+						t.Errorf("%s: retrospective of %s opened %s, due %s", name, m.Title, r.CreatedAt, r.DueDate)
+					case strconv.FormatInt(r.ParentIID, 10) != planningIID && !(k == 0 && r.ParentIID == 0):
+						t.Errorf("%s: retrospective of %s is a sub-task of #%d, not of the planning issue %s", name, m.Title, r.ParentIID, pl.PlanningIssue)
+					case !strings.Contains(r.Description, "### What shipped and what slipped"):
+						t.Errorf("%s: retrospective of %s:\n%s", name, m.Title, r.Description)
+					}
+				} else if pl.Retrospective != "" {
+					t.Errorf("%s: %s has retrospective %s before its next plan is final", name, m.Title, pl.Retrospective)
+				}
+				start, _ := time.Parse(time.DateOnly, m.StartDate)
+				for start.Weekday() == time.Saturday || start.Weekday() == time.Sunday {
+					start = start.AddDate(0, 0, 1)
+				}
+				started := archive.FormatTime(start.Add(24*time.Hour - time.Millisecond))
+				committed := map[string]bool{}
+				for _, c := range pl.Commitments {
+					committed[c.Issue] = true
+					is, ok := issues[c.Issue]
+					if !ok {
+						t.Errorf("%s: %s commits to unknown issue %s", name, m.Title, c.Issue)
+						continue
+					}
+					at := replay(is, pl.FinalizedAt)
+					label := demo.LabelDeliver
+					if c.Placement == archive.PlacementStretch {
+						label = demo.LabelStretch
+					}
+					switch {
+					case c.Weight == nil || at.weight == nil || *c.Weight != *at.weight:
+						t.Errorf("%s: %s commits to %s with weight %v; it weighs %v", name, m.Title, c.Issue, c.Weight, at.weight)
+					case !c.Carryover && (at.milestone != m.Title || !slices.Contains(at.labels, label)):
+						t.Errorf("%s: %s commits to %s as %s; at finalisation it is in %q with %q", name, m.Title, c.Issue, c.Placement, at.milestone, at.labels)
+					case c.Carryover && (!prev[c.Issue] || c.Placement != archive.PlacementDeliverable):
+						t.Errorf("%s: %s carries over %s (%s), which the plan before did not commit to", name, m.Title, c.Issue, c.Placement)
+					case c.Carryover && started <= archive.FormatTime(today) && replay(is, started).milestone != m.Title:
+						t.Errorf("%s: carryover %s is not in %s by %s", name, c.Issue, m.Title, started)
+					}
+				}
+				if started <= archive.FormatTime(today) {
+					for ref, is := range issues {
+						at := replay(is, started)
+						if at.milestone == m.Title && (slices.Contains(at.labels, demo.LabelDeliver) || slices.Contains(at.labels, demo.LabelStretch)) && !committed[ref] {
+							t.Errorf("%s: %s is a %q issue of %s at its start but not a commitment", name, ref, at.labels, m.Title)
+						}
+					}
+				}
+				prev = committed
+			}
 		}
 	}
 }

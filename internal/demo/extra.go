@@ -2,12 +2,14 @@ package demo
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/cairnhq/cairn"
 	"github.com/cairnhq/cairn/internal/archive"
+	"github.com/cairnhq/cairn/planning"
 )
 
 // readyPool creates refined issues that no milestone has taken yet: the
@@ -114,22 +116,110 @@ func (g *generator) unplannedBugs() {
 // planningIssues creates the manager's planning issue of each milestone in
 // the planning project, with the milestone it plans, as Cairn's planner
 // names them: opened early in the previous milestone and closed when
-// planning is final.
+// planning is final, as finalising closes it.
 func (g *generator) planningIssues() {
 	for k := 1; k < len(g.milestones); k++ {
 		m := g.milestones[k]
+		final := m.final
+		if final.IsZero() {
+			final = m.plan // not simulated: its planning lies ahead
+		}
 		created := g.at(g.milestones[k-1].start.AddDate(0, 0, 2))
 		p := &plan{project: PlanningProject, kind: kindMaintenance, title: "Milestone Planning: " + m.title,
 			description: planningDescription(m), author: ManagerName, issueType: "issue", created: created}
 		g.issues = append(g.issues, p)
+		g.milestones[k].planning = p
 		p.do(step{at: created, user: ManagerName, add: []string{LabelPlanning}, setMilestone: true, milestone: m.title,
 			setAssign: true, assign: []string{ManagerName}})
 		p.do(step{at: g.at(m.plan.AddDate(0, 0, -6)), user: ProductName,
 			note: "Priorities for " + m.title + " are set with the `code-creation-priority` labels. Two refinement gaps flagged in the parking lot."})
-		p.do(step{at: m.plan.Add(-2 * time.Hour), user: ManagerName,
+		p.do(step{at: final.Add(-time.Minute), user: ManagerName,
 			note: "Capacity is calculated from time off, historic velocity, 20% refinement and 10% other work. Carryover is re-weighted; Deliverable and Stretch labels are applied. Planning is final."})
-		p.do(step{at: m.plan.Add(-time.Hour), user: ManagerName, state: cairn.ActionClosed})
+		p.do(step{at: final, user: ManagerName, state: cairn.ActionClosed})
 	}
+}
+
+// retroDueDays is the planning settings' default retro_due_days.
+const retroDueDays = 14
+
+// retrospectives opens the asynchronous retrospective of every milestone
+// whose next plan is final, as finalising does: in the planning project,
+// by the engineering manager, a sub-task of the milestone's planning issue,
+// due two weeks after the milestone ends. The team adds items until it is
+// due, and the manager closes it after the combined retrospective and
+// kickoff. Its description (what shipped and what slipped) is written once
+// the issues have their iids (retroDescription).
+func (g *generator) retrospectives() {
+	for k := 0; k < current; k++ {
+		m := g.milestones[k]
+		created := g.milestones[k+1].final
+		due := m.due.AddDate(0, 0, retroDueDays)
+		p := &plan{project: PlanningProject, kind: kindMaintenance, title: planning.RetrospectiveTitle(m.title),
+			author: ManagerName, issueType: "task", created: created, parent: m.planning, dueDate: due.Format(archive.DateLayout)}
+		g.issues = append(g.issues, p)
+		g.milestones[k].retro = p
+		p.do(step{at: created, user: ManagerName, add: []string{LabelRetro}})
+		comments := slices.Clone(retroComments)
+		g.rng.Shuffle(len(comments), func(i, j int) { comments[i], comments[j] = comments[j], comments[i] })
+		at := created
+		for _, c := range comments[:g.between(2, 4)] {
+			at = g.at(at.AddDate(0, 0, g.between(1, 5)))
+			if at.After(due) {
+				break
+			}
+			engs := g.engineersAt(at)
+			p.do(step{at: at, user: engs[g.rng.IntN(len(engs))].username, note: c})
+		}
+		closed := g.at(due.AddDate(0, 0, 1))
+		p.do(step{at: closed, user: ManagerName, note: "Discussed in the kickoff of " + g.milestones[k+1].title + "; the changes we agreed on are in its planning issue.", state: cairn.ActionClosed})
+	}
+}
+
+// retroDescription returns the retrospective of milestone k as Cairn
+// pre-fills it when it opens it: the Deliverables of the plan, shipped or
+// slipped by then.
+func (g *generator) retroDescription(k int) string {
+	m := g.milestones[k]
+	doc := planning.RetroDoc{
+		Milestone:      planning.Milestone{Title: m.title, StartDate: m.start.Format(archive.DateLayout), DueDate: m.due.Format(archive.DateLayout)},
+		DueDate:        m.retro.dueDate,
+		FromCommitment: true,
+	}
+	if m.planning != nil {
+		doc.PlanningRef = archive.IssueRef(GroupPath, PlanningProject, m.planning.iid)
+	}
+	for _, c := range m.committed {
+		if c.placement != archive.PlacementDeliverable {
+			continue
+		}
+		it := planning.RetroItem{Ref: archive.IssueRef(GroupPath, c.issue.project, c.issue.iid), Title: c.issue.title, Weight: ptr(c.weight)}
+		if c.issue.assignee != "" {
+			it.Assignees = []string{c.issue.assignee}
+		}
+		if closedBy(c.issue, m.retro.created) {
+			doc.Shipped = append(doc.Shipped, it)
+		} else {
+			doc.Slipped = append(doc.Slipped, it)
+		}
+	}
+	return planning.RenderRetrospective(doc)
+}
+
+// closedBy reports whether the issue is closed at t.
+func closedBy(p *plan, t time.Time) bool {
+	closed := false
+	for _, s := range p.steps {
+		if s.at.After(t) {
+			continue
+		}
+		switch s.state {
+		case cairn.ActionClosed:
+			closed = true
+		case cairn.ActionReopened:
+			closed = false
+		}
+	}
+	return closed
 }
 
 // relations adds a few issue links and one sub-task.
@@ -206,6 +296,9 @@ func (g *generator) archive() *archive.Archive {
 		Path: GroupPath, Name: "Code Creation", Visibility: cairn.VisibilityPrivate,
 		Description: "AI-powered code creation: code suggestions, chat and the IDE extensions that bring them to developers.",
 		CreatedAt:   archive.FormatTime(g.origin),
+		// The demo's milestones are named "2026-11"; the cadence names the
+		// ones it creates the same way.
+		Settings: json.RawMessage(`{"cadence":{"interval":"monthly","start_day":1,"title_format":"` + planning.TitleYearMonth + `"}}`),
 	}
 	for _, p := range g.team {
 		created := g.origin.Add(-24 * time.Hour)
@@ -252,6 +345,11 @@ func (g *generator) archive() *archive.Archive {
 		grp.Projects = append(grp.Projects, archive.Project{Path: pn.path, Name: pn.name, Description: pn.desc,
 			CreatedAt: archive.FormatTime(g.origin.Add(time.Duration(i+1) * time.Hour))})
 	}
+	for k, m := range g.milestones {
+		if m.retro != nil {
+			m.retro.description = g.retroDescription(k)
+		}
+	}
 	for i, pn := range archiveProjects {
 		for _, p := range byProject[pn.path] {
 			if is, ok := g.finalize(p); ok {
@@ -259,8 +357,33 @@ func (g *generator) archive() *archive.Archive {
 			}
 		}
 	}
+	grp.Plans = g.plans()
 	a.Groups = append(a.Groups, grp)
 	return a
+}
+
+// plans returns the plans of the finished milestones and the current one,
+// as the engineering manager finalised them: the planning issue, the team
+// capacity and the commitments. The next milestone's plan is left open
+// even when the history already shows it final, so that a newcomer can
+// finalise it. Issues must have their iids.
+func (g *generator) plans() []archive.Plan {
+	var out []archive.Plan
+	for _, m := range g.milestones[:current+1] {
+		pl := archive.Plan{Milestone: m.title, FinalizedAt: archive.FormatTime(m.final), FinalizedBy: ManagerName, TeamCapacity: ptr(m.capacity)}
+		if m.planning != nil {
+			pl.PlanningIssue = archive.IssueRef(GroupPath, PlanningProject, m.planning.iid)
+		}
+		if m.retro != nil {
+			pl.Retrospective = archive.IssueRef(GroupPath, PlanningProject, m.retro.iid)
+		}
+		for _, c := range m.committed {
+			pl.Commitments = append(pl.Commitments, archive.Commitment{Issue: archive.IssueRef(GroupPath, c.issue.project, c.issue.iid),
+				Placement: c.placement, Weight: ptr(c.weight), Carryover: c.carryover})
+		}
+		out = append(out, pl)
+	}
+	return out
 }
 
 func groupLabels() []archive.Label {
@@ -276,6 +399,7 @@ func groupLabels() []archive.Label {
 		{Name: LabelDeliver, Color: "#009966", Description: "Committed for the milestone."},
 		{Name: LabelStretch, Color: "#a8d695", Description: "Planned beyond capacity: done if time allows."},
 		{Name: LabelPlanning, Color: "#6699cc", Description: "The milestone planning issue."},
+		{Name: LabelRetro, Color: "#8e44ad", Description: "The asynchronous retrospective of a milestone."},
 		{Name: LabelFeature, Color: "#1068bf", Description: "New functionality or an improvement."},
 		{Name: LabelBug, Color: "#dc143c", Description: "Something does not work as intended."},
 		{Name: LabelMaint, Color: "#8fa7b2", Description: "Refactoring, upgrades, tooling and other upkeep."},

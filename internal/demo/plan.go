@@ -2,6 +2,7 @@ package demo
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"time"
 
@@ -44,6 +45,7 @@ type plan struct {
 	links       []planLink
 	relPos      *int64
 	timeSpent   int
+	dueDate     string
 	iid         int64
 
 	// Scheduling state while the milestones are simulated.
@@ -77,7 +79,7 @@ func (g *generator) finalize(p *plan) (archive.Issue, bool) {
 	is := archive.Issue{
 		IID: p.iid, Title: p.title, Description: p.description, State: cairn.StateOpened,
 		Author: p.author, IssueType: p.issueType, CreatedAt: archive.FormatTime(p.created),
-		RelativePosition: p.relPos,
+		RelativePosition: p.relPos, DueDate: p.dueDate,
 	}
 	var labels []string
 	var weight *int
@@ -231,6 +233,7 @@ func (g *generator) run() {
 	g.closedInRefinement()
 	g.planningIssues()
 	g.relations()
+	g.retrospectives()
 }
 
 // simulate plans milestone k (carryover first, then Deliverables up to the
@@ -248,6 +251,7 @@ func (g *generator) simulate(k int, carry []*plan) []*plan {
 		remaining[e.username] = c
 		team += c
 	}
+	g.milestones[k].capacity = math.Round(team*10) / 10
 	for _, p := range carry {
 		remaining[p.assignee] -= float64(p.weight)
 		team -= float64(p.weight)
@@ -291,6 +295,19 @@ func (g *generator) simulate(k int, carry []*plan) []*plan {
 	for _, p := range stretch {
 		t = t.Add(time.Duration(1+g.rng.IntN(5)) * time.Minute)
 		p.do(step{at: t, user: ManagerName, add: []string{LabelStretch}, setMilestone: true, milestone: m.title})
+	}
+	// The plan is final once its labels are on: it commits to the
+	// carryover (moved in when the milestone starts, as a Deliverable),
+	// the Deliverables and the Stretch issues, at their weights now.
+	g.milestones[k].final = t.Add(time.Minute)
+	for _, p := range carry {
+		g.milestones[k].committed = append(g.milestones[k].committed, commitment{p, archive.PlacementDeliverable, p.weight, true})
+	}
+	for _, p := range deliver {
+		g.milestones[k].committed = append(g.milestones[k].committed, commitment{p, archive.PlacementDeliverable, p.weight, false})
+	}
+	for _, p := range stretch {
+		g.milestones[k].committed = append(g.milestones[k].committed, commitment{p, archive.PlacementStretch, p.weight, false})
 	}
 
 	// The work of the month, engineer by engineer: carryover first, then
@@ -545,6 +562,11 @@ func (g *generator) carryOver(k int, slipped []*plan) []*plan {
 			p.assignee = engs[g.rng.IntN(len(engs))].username
 		}
 		reweigh := g.at(next.plan.AddDate(0, 0, -g.between(0, 2)))
+		if !reweigh.Before(next.plan) {
+			// Re-weighting is part of planning: it is done before the plan
+			// is final, so that the plan commits to the new weight.
+			reweigh = next.plan.Add(-30 * time.Minute)
+		}
 		if p.started {
 			w := max(1, min(p.weight, int(p.leftDays+0.5)))
 			if w == 4 {

@@ -93,10 +93,7 @@ func (p *Service) capacity(ctx context.Context, t *team, m *cairn.Milestone) (*p
 		if err != nil {
 			return nil, err
 		}
-		in.Closed = make([]planning.Issue, len(closed))
-		for i, is := range closed {
-			in.Closed[i] = planning.FromIssue(is, t.loc)
-		}
+		in.Closed = planning.FromIssues(closed, t.loc)
 	}
 	rep, err := planning.ComputeCapacity(in)
 	if err != nil {
@@ -133,14 +130,13 @@ func (p *Service) compute(ctx context.Context, t *team, m *cairn.Milestone) (*co
 	}
 	in := planning.PlanInput{
 		Settings: t.settings, Milestone: planning.FromMilestone(m), PlanningProjectID: c.planningProjectID,
-		Issues: make([]planning.Issue, len(open)), Capacity: rep,
+		Issues: planning.FromIssues(open, t.loc), Capacity: rep,
 	}
 	if c.current != nil {
 		in.CurrentMilestoneID = c.current.ID
 	}
 	c.open = make(map[int64]*cairn.Issue, len(open))
-	for i, is := range open {
-		in.Issues[i] = planning.FromIssue(is, t.loc)
+	for _, is := range open {
 		c.open[is.ID] = is
 	}
 	if c.plan, err = planning.ComputePlan(in); err != nil {

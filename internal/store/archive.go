@@ -27,10 +27,11 @@ type ImportStats struct {
 // ImportArchive validates the archive and writes all of it in one
 // transaction: nothing is written when any part fails. Original timestamps,
 // iids and the event history are kept exactly as given (the importer
-// derives no events and judges no history). A user whose username already
-// exists is reused unchanged; a group whose path exists fails the import
-// with ECONFLICT. Validation problems are EINVALID errors naming the first
-// offending path.
+// derives no events and judges no history); milestone plans are recorded
+// as given, so a finalised plan stays final and no issue is relabelled for
+// it. A user whose username already exists is reused unchanged; a group
+// whose path exists fails the import with ECONFLICT. Validation problems
+// are EINVALID errors naming the first offending path.
 func (s *Store) ImportArchive(ctx context.Context, a *archive.Archive) (ImportStats, error) {
 	if err := a.Validate(); err != nil {
 		return ImportStats{}, err
@@ -105,6 +106,9 @@ func (im *importer) run(ctx context.Context) error {
 			return fmt.Errorf("group %s: %w", im.a.Groups[i].Path, err)
 		}
 		if err := im.importParkingLot(ctx, &im.a.Groups[i]); err != nil {
+			return fmt.Errorf("group %s: %w", im.a.Groups[i].Path, err)
+		}
+		if err := im.importPlans(ctx, &im.a.Groups[i]); err != nil {
 			return fmt.Errorf("group %s: %w", im.a.Groups[i].Path, err)
 		}
 	}
@@ -471,6 +475,67 @@ func (im *importer) importParkingLot(ctx context.Context, g *archive.Group) erro
 	return nil
 }
 
+// importPlans writes a group's milestone plans and their commitments. It
+// runs once every group is in, as the parking lot does. The format keeps
+// no creation time for plan records: a plan takes its finalisation time,
+// or the group's creation time when it is not finalised, and commitments
+// are recorded at the finalisation that made them, as FinalizePlan does.
+func (im *importer) importPlans(ctx context.Context, g *archive.Group) error {
+	ig := im.groups[g.Path]
+	issue := func(ref string) (any, error) {
+		if ref == "" {
+			return nil, nil
+		}
+		dst, ok := im.refs[strings.ToLower(ref)]
+		if !ok {
+			return nil, fmt.Errorf("plan issue %s not imported", ref)
+		}
+		return dst.id, nil
+	}
+	plans := newRowBatch(im.c, "milestone_plans",
+		"milestone_id, group_id, planning_issue_id, retrospective_issue_id, finalized_at, finalized_by, team_capacity, created_at")
+	commitments := newRowBatch(im.c, "plan_commitments", "milestone_id, issue_id, placement, weight, carryover, created_at")
+	for _, pl := range g.Plans {
+		milestoneID := ig.milestones[pl.Milestone]
+		planning, err := issue(pl.PlanningIssue)
+		if err != nil {
+			return err
+		}
+		retro, err := issue(pl.Retrospective)
+		if err != nil {
+			return err
+		}
+		created := ig.created
+		var finalized, capacity any
+		if pl.FinalizedAt != "" {
+			created = archiveMS(pl.FinalizedAt)
+			finalized = created
+		}
+		if pl.TeamCapacity != nil {
+			capacity = *pl.TeamCapacity
+		}
+		if err := plans.add(ctx, milestoneID, ig.id, planning, retro, finalized, im.user(pl.FinalizedBy), capacity, created); err != nil {
+			return fmt.Errorf("insert milestone plans: %w", err)
+		}
+		for _, cm := range pl.Commitments {
+			id, err := issue(cm.Issue)
+			if err != nil {
+				return err
+			}
+			if err := commitments.add(ctx, milestoneID, id, cm.Placement, argInt(cm.Weight), cm.Carryover, created); err != nil {
+				return fmt.Errorf("insert plan commitments: %w", err)
+			}
+		}
+	}
+	if err := plans.close(ctx); err != nil {
+		return fmt.Errorf("insert milestone plans: %w", err)
+	}
+	if err := commitments.close(ctx); err != nil {
+		return fmt.Errorf("insert plan commitments: %w", err)
+	}
+	return nil
+}
+
 func (im *importer) issueIDs(ctx context.Context, projectID int64) (map[int64]int64, error) {
 	out := map[int64]int64{}
 	rows, err := im.c.query(ctx, "SELECT iid, id FROM issues WHERE project_id = ?", projectID)
@@ -606,10 +671,11 @@ func archiveMSOrNil(s string) any {
 }
 
 // ExportArchive reads the whole database into an archive: every user, and
-// every group with its members, labels, milestones and projects, and their
-// issues with notes, events and links; only the data the format holds. The
-// archive is normalised (see archive.Normalize). It reads from one snapshot,
-// so concurrent writes do not tear it.
+// every group with its members, labels, milestones, planning settings, time
+// off, parking lot, milestone plans and projects, and their issues with
+// notes, events and links; only the data the format holds. The archive is
+// normalised (see archive.Normalize). It reads from one snapshot, so
+// concurrent writes do not tear it.
 func (s *Store) ExportArchive(ctx context.Context) (*archive.Archive, error) {
 	// PostgreSQL's default READ COMMITTED would let each query see writes
 	// committed after the previous one; SQLite's read transactions are
@@ -827,14 +893,12 @@ func (ex *exporter) readPlanning(ctx context.Context) error {
 		issueID, authorID    sql.NullInt64
 		title, reason        string
 	)
-	return ex.each(ctx, "parking lot", "SELECT group_id, milestone_id, issue_id, title, reason, author_id, created_at FROM parking_lot ORDER BY id",
+	err = ex.each(ctx, "parking lot", "SELECT group_id, milestone_id, issue_id, title, reason, author_id, created_at FROM parking_lot ORDER BY id",
 		[]any{&gid, &milestoneID, &issueID, &title, &reason, &authorID, &created}, func() error {
 			e := archive.ParkingEntry{Milestone: ex.milestones[milestoneID], Title: title, Reason: reason,
 				CreatedAt: archive.FormatTime(fromMS(created))}
 			if issueID.Valid {
-				ref := ex.projectRef[ex.issueProj[issueID.Int64]]
-				group, project, _ := strings.Cut(ref, "/")
-				e.Issue = archive.IssueRef(group, project, ex.issueIID[issueID.Int64])
+				e.Issue = ex.issueRef(issueID.Int64)
 			}
 			if authorID.Valid {
 				e.Author = ex.users[authorID.Int64]
@@ -843,6 +907,87 @@ func (ex *exporter) readPlanning(ctx context.Context) error {
 			g.ParkingLot = append(g.ParkingLot, e)
 			return nil
 		})
+	if err != nil {
+		return err
+	}
+	return ex.readPlans(ctx)
+}
+
+// issueRef returns the archive reference of an issue ("group/project#iid").
+func (ex *exporter) issueRef(id int64) string {
+	group, project, _ := strings.Cut(ex.projectRef[ex.issueProj[id]], "/")
+	return archive.IssueRef(group, project, ex.issueIID[id])
+}
+
+// readPlans reads every group's milestone plans with their commitments. A
+// plan record that holds nothing (no planning issue, retrospective or
+// finalisation) is left out, and so are commitments of a plan that is not
+// final, which the format cannot hold; FinalizePlan writes neither.
+func (ex *exporter) readPlans(ctx context.Context) error {
+	var (
+		milestoneID, gid                  int64
+		planning, retro, finalized, final sql.NullInt64
+		capacity                          sql.NullFloat64
+	)
+	plans := map[int64]*archive.Plan{}
+	type groupPlan struct{ group, milestone int64 }
+	var order []groupPlan
+	err := ex.each(ctx, "milestone plans", `SELECT milestone_id, group_id, planning_issue_id, retrospective_issue_id, finalized_at,
+		finalized_by, team_capacity FROM milestone_plans ORDER BY milestone_id`,
+		[]any{&milestoneID, &gid, &planning, &retro, &finalized, &final, &capacity}, func() error {
+			if !planning.Valid && !retro.Valid && !finalized.Valid {
+				return nil
+			}
+			pl := &archive.Plan{Milestone: ex.milestones[milestoneID]}
+			if planning.Valid {
+				pl.PlanningIssue = ex.issueRef(planning.Int64)
+			}
+			if retro.Valid {
+				pl.Retrospective = ex.issueRef(retro.Int64)
+			}
+			if finalized.Valid {
+				pl.FinalizedAt = archive.FormatTime(fromMS(finalized.Int64))
+				if final.Valid {
+					pl.FinalizedBy = ex.users[final.Int64]
+				}
+				if capacity.Valid {
+					c := capacity.Float64
+					pl.TeamCapacity = &c
+				}
+			}
+			plans[milestoneID] = pl
+			order = append(order, groupPlan{gid, milestoneID})
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	var issueID int64
+	var weight sql.NullInt64
+	var cm archive.Commitment
+	err = ex.each(ctx, "plan commitments", "SELECT milestone_id, issue_id, placement, weight, carryover FROM plan_commitments ORDER BY milestone_id, issue_id",
+		[]any{&milestoneID, &issueID, &cm.Placement, &weight, &cm.Carryover}, func() error {
+			pl := plans[milestoneID]
+			if pl == nil || pl.FinalizedAt == "" {
+				return nil
+			}
+			cm.Issue = ex.issueRef(issueID)
+			cm.Weight = nil
+			if weight.Valid {
+				w := int(weight.Int64)
+				cm.Weight = &w
+			}
+			pl.Commitments = append(pl.Commitments, cm)
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	for _, o := range order {
+		g := ex.groups[o.group]
+		g.Plans = append(g.Plans, *plans[o.milestone])
+	}
+	return nil
 }
 
 // readIssues reads every issue with its labels, assignees, notes, events

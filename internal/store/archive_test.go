@@ -56,7 +56,8 @@ func openRaw(tb testing.TB, dialect string) (*store.Store, *sql.DB) {
 }
 
 var archiveTables = []string{"users", "groups", "group_members", "projects", "labels", "milestones", "issues",
-	"issue_labels", "issue_assignees", "notes", "issue_events", "issue_links", "planning_settings", "time_off", "parking_lot"}
+	"issue_labels", "issue_assignees", "notes", "issue_events", "issue_links", "planning_settings", "time_off", "parking_lot",
+	"milestone_plans", "plan_commitments"}
 
 // counts returns the number of rows of every table the importer writes.
 func counts(t *testing.T, db *sql.DB) map[string]int {
@@ -178,6 +179,54 @@ func TestArchiveRoundTrip(t *testing.T) {
 			t.Errorf("half days %d, title-only proposals %d, proposals without author %d; want 1 each", halfDays, titled, noAuthor)
 		}
 
+		// Plans land where the planner, the metrics and the kickoff
+		// agenda read them.
+		plans, err := s.MilestonePlans(ctx, g.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms, err := s.GroupMilestones(ctx, g.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		finalised := 0
+		for _, m := range ms {
+			p := plans[m.ID]
+			if !p.Finalized() {
+				if m.Title <= "2026-11" {
+					t.Errorf("milestone %s: plan %+v is not final", m.Title, p)
+				}
+				continue
+			}
+			finalised++
+			if p.FinalizedByID == nil || p.TeamCapacity == nil || *p.TeamCapacity <= 0 || (m.Title > "2026-05") != (p.PlanningIssueID != nil) {
+				t.Errorf("milestone %s: plan %+v", m.Title, p)
+			}
+			cms, err := s.PlanCommitments(ctx, m.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(cms) == 0 || !cms[0].CreatedAt.Equal(*p.FinalizedAt) {
+				t.Errorf("milestone %s: commitments %+v", m.Title, cms)
+			}
+		}
+		if finalised != 7 {
+			t.Errorf("%d finalised plans of code-creation, want 7", finalised)
+		}
+		var notFinal, noUser, unweighted int
+		if err := db.QueryRow("SELECT count(*) FROM milestone_plans WHERE finalized_at IS NULL AND planning_issue_id IS NOT NULL").Scan(&notFinal); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow("SELECT count(*) FROM milestone_plans WHERE finalized_at IS NOT NULL AND finalized_by IS NULL AND team_capacity IS NULL").Scan(&noUser); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow("SELECT count(*) FROM plan_commitments WHERE weight IS NULL").Scan(&unweighted); err != nil {
+			t.Fatal(err)
+		}
+		if notFinal != 1 || noUser != 1 || unweighted != 1 {
+			t.Errorf("plans not final %d, finalised by nobody %d, unweighted commitments %d; want 1 each", notFinal, noUser, unweighted)
+		}
+
 		// What the format does not hold is derived as documented.
 		var lastIID, maxIID int64
 		if err := db.QueryRow(`SELECT p.last_issue_iid, (SELECT max(iid) FROM issues i WHERE i.project_id = p.id)
@@ -206,8 +255,8 @@ func TestArchiveRoundTrip(t *testing.T) {
 			iids += strconv.Itoa(n) + ","
 		}
 		rows.Close()
-		if iids != "1,2,3,4,5,6,7,8,9,1," {
-			t.Errorf("milestone iids by title = %s, want 1..9 for the group and 1 for the project", iids)
+		if iids != "1,2,3,4,5,6,7,8,9,1,1," {
+			t.Errorf("milestone iids by title = %s, want 1..9 for the demo group, 1 for extras and 1 for its project", iids)
 		}
 		// Events were inserted in history order: replaying by id is
 		// replaying by time.
@@ -244,11 +293,21 @@ func TestArchiveRoundTrip(t *testing.T) {
 // does not use: project labels and milestones, confidential issues, due
 // dates, a cleared weight, a reopened issue, an event without a user, a
 // link into another group, a project more visible than its group; and
-// planning settings, time off (with a half day) and a parking lot (an
-// issue with a title of its own, and a title whose author is gone).
+// planning settings, time off (with a half day), a parking lot (an issue
+// with a title of its own, and a title whose author is gone) and milestone
+// plans beside the demo's finalised ones (one not finalised that only
+// names its planning issue, one finalised by a user who is gone with a
+// retrospective, no team capacity and an unweighted commitment).
 func roundTripArchive() *archive.Archive {
 	a := demo.Generate(demoDay, 1)
 	cc := &a.Groups[0]
+	for _, p := range cc.Projects {
+		for _, is := range p.Issues {
+			if is.Title == "Milestone Planning: 2026-12" {
+				cc.Plans = append(cc.Plans, archive.Plan{Milestone: "2026-12", PlanningIssue: archive.IssueRef(cc.Path, p.Path, is.IID)})
+			}
+		}
+	}
 	cc.Settings = []byte(`{"holidays": ["2026-11-26", "2026-12-25"], "time_zone": "America/New_York", "stretch_share": 0.25}`)
 	cc.TimeOff = []archive.TimeOff{
 		{Username: "tomas", StartDate: "2026-12-07", EndDate: "2026-12-09", Note: "Conference"},
@@ -265,7 +324,10 @@ func roundTripArchive() *archive.Archive {
 	a.Users = append(a.Users, archive.User{Username: "zed", Name: "Zed", Email: "zed@example.com", CreatedAt: "2025-12-31T23:59:59.999Z"})
 	a.Groups = append(a.Groups, archive.Group{
 		Path: "extras", Name: "Extras", Description: "Odds and ends", Visibility: "internal", CreatedAt: "2026-01-01T00:00:00.000Z",
-		Members: []archive.Member{{Username: "zed", PlanningRole: "guest", CapacityFactor: 0.25, AccessLevel: 10, JoinedAt: "2026-01-01"}},
+		Members:    []archive.Member{{Username: "zed", PlanningRole: "guest", CapacityFactor: 0.25, AccessLevel: 10, JoinedAt: "2026-01-01"}},
+		Milestones: []archive.Milestone{{Title: "E1", StartDate: "2026-01-01", DueDate: "2026-01-31", CreatedAt: "2026-01-01T00:00:00.000Z"}},
+		Plans: []archive.Plan{{Milestone: "E1", Retrospective: "extras/misc#7", FinalizedAt: "2025-12-28T16:30:00.250Z",
+			Commitments: []archive.Commitment{{Issue: "extras/misc#7", Placement: "stretch"}}}},
 		Projects: []archive.Project{{
 			Path: "misc", Name: "Misc", Visibility: "public", CreatedAt: "2026-01-01T00:00:00.000Z",
 			Labels:     []archive.Label{{Name: "local::one", Color: "#abcdef", Description: "own label", Priority: &prio}},
@@ -520,6 +582,93 @@ func BenchmarkExport(b *testing.B) {
 			for b.Loop() {
 				if _, err := s.ExportArchive(ctx); err != nil {
 					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// TestArchiveRoundTripFinalized finalises a plan with the planner (which
+// records its commitments, opens the next planning issue and the
+// retrospective of the milestone before), exports the database, imports
+// the export into a fresh database and exports that again: the plans
+// survive byte for byte, and the planner finds the plan final there.
+func TestArchiveRoundTripFinalized(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(d, func(t *testing.T) {
+			ctx := context.Background()
+			s := storetest.Open(t, d)
+			s.Now = func() time.Time { return demoDay }
+			if _, err := s.ImportArchive(ctx, demo.Generate(demoDay, 1)); err != nil {
+				t.Fatal(err)
+			}
+			g, err := s.GroupByPath(ctx, demo.GroupPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			emma, err := s.UserByUsername(ctx, demo.ManagerName)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ms, err := s.GroupMilestones(ctx, g.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var dec *cairn.Milestone
+			for _, m := range ms {
+				if m.Title == "2026-12" {
+					dec = m
+				}
+			}
+			res, err := planner.New(s, nil).Finalize(cairn.NewContextWithUser(ctx, emma), g.ID, dec.ID)
+			if err != nil || res.AlreadyFinalized || res.Retrospective == nil {
+				t.Fatalf("finalise 2026-12: %+v, %v", res, err)
+			}
+			first, err := s.ExportArchive(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var plan *archive.Plan
+			for i, p := range first.Groups[0].Plans {
+				if p.Milestone == "2026-12" {
+					plan = &first.Groups[0].Plans[i]
+				}
+			}
+			if plan == nil || plan.FinalizedBy != "emma" || plan.PlanningIssue == "" || plan.TeamCapacity == nil || len(plan.Commitments) == 0 {
+				t.Fatalf("exported plan of 2026-12: %+v", plan)
+			}
+
+			again := storetest.Open(t, d)
+			again.Now = s.Now
+			if _, err := again.ImportArchive(ctx, first); err != nil {
+				t.Fatalf("import the export: %v", err)
+			}
+			second, err := again.ExportArchive(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a, b := mustJSON(t, first), mustJSON(t, second); !bytes.Equal(a, b) {
+				t.Fatalf("export → import → export differs:\n%s", diffLines(a, b))
+			}
+			g2, err := again.GroupByPath(ctx, demo.GroupPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			emma2, err := again.UserByUsername(ctx, demo.ManagerName)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ms2, err := again.GroupMilestones(ctx, g2.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range ms2 {
+				if m.Title != "2026-12" {
+					continue
+				}
+				res, err := planner.New(again, nil).Finalize(cairn.NewContextWithUser(ctx, emma2), g2.ID, m.ID)
+				if err != nil || !res.AlreadyFinalized {
+					t.Fatalf("finalise the imported final plan again: %+v, %v", res, err)
 				}
 			}
 		})

@@ -11,9 +11,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cairnhq/cairn"
 	"github.com/cairnhq/cairn/internal/demo"
+	"github.com/cairnhq/cairn/internal/store/storetest"
 	"github.com/cairnhq/cairn/planning"
 )
 
@@ -285,14 +287,14 @@ func TestMetricsPage(t *testing.T) {
 
 	t.Run("DefaultWindowMatchesAPI", func(t *testing.T) {
 		body := checkMetricsPage(t, s, g, "", current.ID)
-		// The demo has no finalised plans: the burndown draws the scope
-		// only and says why, and say/do is empty.
+		// The demo's plans are final: the burndown draws the committed
+		// line, and say/do has a bar per finished milestone.
 		figs := figures(body)
-		if !strings.Contains(figs["burndown"], "only its scope is drawn") || strings.Contains(figs["burndown"], `class="line series-0"`) {
-			t.Error("the burndown without commitments draws a committed line or does not say why")
+		if !strings.Contains(figs["burndown"], `<path class="line series-0" data-series="Committed remaining"`) {
+			t.Error("the burndown of the demo's current milestone draws no committed line")
 		}
-		if !strings.Contains(figs["say-do"], "no say/do ratio yet") || strings.Contains(figs["say-do"], "<svg") {
-			t.Error("say/do without commitments is not an empty state")
+		if !strings.Contains(figs["say-do"], `<rect class="bar bar-1" data-series="Committed"`) {
+			t.Error("say/do of the demo draws no committed bar")
 		}
 		for _, id := range []string{"burndown", "velocity", "refinement-time", "cycle-time", "refined-per-week", "refinement-vs-development"} {
 			if !strings.Contains(figs[id], `<svg class="chart`) || !strings.Contains(figs[id], `<title id="`+id+`-title">`) ||
@@ -338,13 +340,31 @@ func TestMetricsPage(t *testing.T) {
 	})
 }
 
-// TestMetricsPageCommitted finalises the current milestone's plan, so
-// that its burndown has a committed line and an ideal line, and a window
-// through its due date has a say/do line: both as the API gives them.
+// TestMetricsPageCommitted starts from the demo without its milestone
+// plans, where the burndown draws the scope only and says why and say/do
+// is empty, then finalises the current milestone's plan, so that its
+// burndown has a committed line and an ideal line, and a window through
+// its due date has a say/do line: both as the API gives them.
 func TestMetricsPageCommitted(t *testing.T) {
-	s := newSite(t)
+	st := storetest.Open(t, "sqlite")
+	st.Now = func() time.Time { return demoToday }
+	a := demo.Generate(demoToday, 1)
+	a.Groups[0].Plans = nil
+	if _, err := st.ImportArchive(context.Background(), a); err != nil {
+		t.Fatalf("load demo: %v", err)
+	}
+	s := startSite(t, st)
 	g := demoTeam(t, s)
 	current := milestoneByTitle(t, s, g, "2026-11")
+
+	figs := figures(checkMetricsPage(t, s, g, "", current.ID))
+	if !strings.Contains(figs["burndown"], "only its scope is drawn") || strings.Contains(figs["burndown"], `class="line series-0"`) {
+		t.Error("the burndown without commitments draws a committed line or does not say why")
+	}
+	if !strings.Contains(figs["say-do"], "no say/do ratio yet") || strings.Contains(figs["say-do"], "<svg") {
+		t.Error("say/do without commitments is not an empty state")
+	}
+
 	res, err := s.p.Finalize(asUser(t, s, "emma"), g.ID, current.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -352,8 +372,7 @@ func TestMetricsPageCommitted(t *testing.T) {
 	if res.AlreadyFinalized {
 		t.Fatal("the demo's current milestone was already finalised")
 	}
-	body := checkMetricsPage(t, s, g, "?from=2026-11-01&to=2026-11-30", current.ID)
-	figs := figures(body)
+	figs = figures(checkMetricsPage(t, s, g, "?from=2026-11-01&to=2026-11-30", current.ID))
 	for _, part := range []string{`<path class="line series-0" data-series="Committed remaining"`, `<path class="line series-1" data-series="Ideal"`,
 		`<path class="line series-2" data-series="Scope remaining"`, `<g class="legend">`} {
 		if !strings.Contains(figs["burndown"], part) {

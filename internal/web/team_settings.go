@@ -93,6 +93,8 @@ var settingGroups = []settingGroup{
 			Help: "How milestones follow each other; only monthly milestones exist so far."},
 		{Key: "cadence.start_day", Label: "Milestone start day", Kind: settingInt,
 			Help: "Day of the month milestones start on, 1 to 28."},
+		{Key: "cadence.title_format", Label: "Milestone titles", Kind: settingChoice, Choices: []string{planning.TitleMonthYear, planning.TitleYearMonth},
+			Help: `How Cairn names the milestones it creates: "month year" gives "November 2026", "yyyy-mm" gives "2026-11".`},
 		{Key: "milestones_ahead", Label: "Milestones ahead", Kind: settingInt,
 			Help: "How many future milestones exist ahead of time, 1 to 12."},
 		{Key: "finalize_lead_days", Label: "Finalise lead days", Kind: settingInt,

@@ -34,7 +34,7 @@ func TestTeamPage(t *testing.T) {
 		for _, k := range []string{"workflow_labels", "refinement_label", "ready_label", "priority_labels", "deliverable_label", "stretch_label",
 			"planning_label", "weights", "refinement_share", "other_share", "stretch_share", "velocity_window", "default_velocity",
 			"finalize_lead_days", "retro_due_days", "status_update_weekday", "status_update_time", "auto_close_milestones", "holidays",
-			"time_zone", "ready_gate", "cadence.interval", "cadence.start_day", "milestones_ahead", "planning_project"} {
+			"time_zone", "ready_gate", "cadence.interval", "cadence.start_day", "cadence.title_format", "milestones_ahead", "planning_project"} {
 			if !p.Has(`name="` + k + `"`) {
 				t.Errorf("the settings form has no field %s", k)
 			}
@@ -299,6 +299,7 @@ func settingsForm(st planning.Settings) url.Values {
 	v.Set("time_zone", st.TimeZone)
 	v.Set("cadence.interval", st.Cadence.Interval)
 	v.Set("cadence.start_day", strconv.Itoa(st.Cadence.StartDay))
+	v.Set("cadence.title_format", st.Cadence.TitleFormat)
 	v.Set("milestones_ahead", strconv.Itoa(st.MilestonesAhead))
 	v.Set("planning_project", st.PlanningProject)
 	if st.ReadyGate {

@@ -140,6 +140,17 @@
     document.querySelectorAll("[data-without-htmx]").forEach(function (el) { el.hidden = true; });
   });
 
+  // A link to a collapsed section opens it: the status pages and My work
+  // link to an issue's status update form (<details id="status-update">),
+  // which is only open by itself for the assignees.
+  function openTarget() {
+    var id = window.location.hash.slice(1), el;
+    try { el = id && document.getElementById(decodeURIComponent(id)); } catch (err) { return; }
+    if (el && el.tagName === "DETAILS" && !el.open) { el.open = true; el.scrollIntoView(); }
+  }
+  document.addEventListener("DOMContentLoaded", openTarget);
+  window.addEventListener("hashchange", openTarget);
+
   document.addEventListener("DOMContentLoaded", function () { initBoards(document); });
   document.addEventListener("htmx:afterSwap", function (e) { initBoards(e.target); });
 })();
