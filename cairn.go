@@ -157,6 +157,11 @@ func Clear[T any]() Opt[T] { return Opt[T]{Set: true} }
 // MaxPerPage is the largest page size the API serves, as GitLab.
 const MaxPerPage = 100
 
+// MaxPage is the highest page number served: a larger one is served as
+// this one (an empty page past the end), so that page × per_page cannot
+// overflow into a negative offset, which PostgreSQL refuses.
+const MaxPage = 1_000_000
+
 // MaxCountedTotal is the number of results above which list totals are not
 // counted (GitLab omits X-Total beyond 10,000 for the same reason: counting
 // a huge result costs more than the page).
@@ -172,6 +177,9 @@ type Page struct {
 func (p Page) Normalize() Page {
 	if p.Page < 1 {
 		p.Page = 1
+	}
+	if p.Page > MaxPage {
+		p.Page = MaxPage
 	}
 	if p.PerPage < 1 {
 		p.PerPage = 20

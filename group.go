@@ -96,6 +96,13 @@ func ValidPath(s string) bool {
 	return pathRE.MatchString(s) && !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, ".git")
 }
 
+// MaxGroupDescription and MaxProjectDescription are GitLab's limits on a
+// group's and a project's description.
+const (
+	MaxGroupDescription   = 500
+	MaxProjectDescription = 2000
+)
+
 // GroupCreate is the input for creating a group.
 type GroupCreate struct {
 	Path        string
@@ -123,6 +130,9 @@ func (c *GroupCreate) Validate() error {
 	}
 	if len(c.Name) > 255 {
 		return FieldError("name", "is too long (maximum is 255 characters)")
+	}
+	if len(c.Description) > MaxGroupDescription {
+		return FieldError("description", "is too long (maximum is 500 characters)")
 	}
 	if c.Visibility == "" {
 		c.Visibility = VisibilityPrivate

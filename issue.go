@@ -2,6 +2,7 @@ package cairn
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -66,6 +67,10 @@ const (
 	MaxDescription = 1 << 20 // 1 MiB, as GitLab's limit
 	MaxLabels      = 100     // labels on one issue
 	MaxAssignees   = 100
+	// MaxInt is the largest weight, label priority or other count stored
+	// in a 32-bit integer column (GitLab's MAX_INT_VALUE): a larger one
+	// is a 400, not a database overflow.
+	MaxInt = 1<<31 - 1
 )
 
 // IssueCreate is the input for creating an issue. Labels that do not exist
@@ -107,6 +112,9 @@ func (c *IssueCreate) Validate() error {
 	}
 	if c.Weight != nil && *c.Weight < 0 {
 		return FieldError("weight", "must be greater than or equal to 0")
+	}
+	if c.Weight != nil && *c.Weight > MaxInt {
+		return FieldError("weight", "must be less than or equal to 2147483647")
 	}
 	if c.DueDate != "" && !ValidDate(c.DueDate) {
 		return FieldError("due_date", "must be a date like 2026-12-31")
@@ -206,6 +214,9 @@ func (u *IssueUpdate) Validate() error {
 	}
 	if u.Weight.Set && u.Weight.Value != nil && *u.Weight.Value < 0 {
 		return FieldError("weight", "must be greater than or equal to 0")
+	}
+	if u.Weight.Set && u.Weight.Value != nil && *u.Weight.Value > MaxInt {
+		return FieldError("weight", "must be less than or equal to 2147483647")
 	}
 	if u.DueDate.Set && u.DueDate.Value != nil && *u.DueDate.Value != "" && !ValidDate(*u.DueDate.Value) {
 		return FieldError("due_date", "must be a date like 2026-12-31")
@@ -326,7 +337,48 @@ func (f *IssueFilter) Validate() error {
 			return &Error{Code: EINVALID, Param: "in", Message: "in does not have a valid value"}
 		}
 	}
+	if err := checkFilterLimits(f); err != nil {
+		return err
+	}
 	f.Page = f.Page.Normalize()
+	return nil
+}
+
+// Filter limits: each list a query string can carry is bounded, so that a
+// long URL is a 400 and not thousands of SQL parameters (more than SQLite
+// or PostgreSQL take in one statement), and the search text is bounded
+// as GitLab's is.
+const (
+	MaxFilterIIDs = 1000
+	MaxSearch     = 4096
+)
+
+// tooManyValues is the 400 {"error":"iids has too many values (maximum is
+// 1000)"} for a list parameter over its limit.
+func tooManyValues(param string, max int) *Error {
+	return &Error{Code: EINVALID, Param: param, Message: fmt.Sprintf("%s has too many values (maximum is %d)", param, max)}
+}
+
+func checkFilterLimits(f *IssueFilter) error {
+	for _, l := range []struct {
+		param string
+		n     int
+		max   int
+	}{
+		{"iids", len(f.IIDs), MaxFilterIIDs},
+		{"not[iids]", len(f.NotIIDs), MaxFilterIIDs},
+		{"labels", len(f.Labels), MaxLabels},
+		{"not[labels]", len(f.NotLabels), MaxLabels},
+		{"assignee_username", len(f.AssigneeUsernames), MaxAssignees},
+		{"not[assignee_username]", len(f.NotAssigneeUsernames), MaxAssignees},
+	} {
+		if l.n > l.max {
+			return tooManyValues(l.param, l.max)
+		}
+	}
+	if len(f.Search) > MaxSearch {
+		return &Error{Code: EINVALID, Param: "search", Message: fmt.Sprintf("search is too long (maximum is %d characters)", MaxSearch)}
+	}
 	return nil
 }
 

@@ -85,6 +85,17 @@ func NormalizeColor(c string) (string, error) {
 // MaxLabelName is the longest label name accepted.
 const MaxLabelName = 255
 
+// MaxLabelDescription is the longest label description accepted: a label's
+// description is a one-line hint shown on hover, not a document.
+const MaxLabelDescription = 1024
+
+func validateLabelDescription(d *string) error {
+	if d != nil && len(*d) > MaxLabelDescription {
+		return FieldError("description", "is too long (maximum is 1024 characters)")
+	}
+	return nil
+}
+
 // ValidateLabelName checks a label name: not blank, no commas (the API joins
 // names with commas), at most MaxLabelName characters.
 func ValidateLabelName(name string) error {
@@ -173,6 +184,9 @@ func (c *LabelCreate) Validate() error {
 	if (c.GroupID == 0) == (c.ProjectID == 0) {
 		return Errorf(EINVALID, "a label belongs to either a group or a project")
 	}
+	if err := validateLabelDescription(&c.Description); err != nil {
+		return err
+	}
 	col, err := NormalizeColor(c.Color)
 	if err != nil {
 		return err
@@ -180,6 +194,9 @@ func (c *LabelCreate) Validate() error {
 	c.Color = col
 	if c.Priority != nil && *c.Priority < 0 {
 		return FieldError("priority", "must be greater than or equal to 0")
+	}
+	if c.Priority != nil && *c.Priority > MaxInt {
+		return FieldError("priority", "must be less than or equal to 2147483647")
 	}
 	return nil
 }
@@ -201,12 +218,18 @@ func (u *LabelUpdate) Validate() error {
 			return err
 		}
 	}
+	if err := validateLabelDescription(u.Description); err != nil {
+		return err
+	}
 	if u.Color != nil {
 		c, err := NormalizeColor(*u.Color)
 		if err != nil {
 			return err
 		}
 		u.Color = &c
+	}
+	if u.Priority.Set && u.Priority.Value != nil && *u.Priority.Value > MaxInt {
+		return FieldError("priority", "must be less than or equal to 2147483647")
 	}
 	if u.NewName == nil && u.Color == nil && u.Description == nil && !u.Priority.Set {
 		return &Error{Code: EINVALID, Param: "new_name", Message: "new_name, color, description, priority are missing, at least one parameter must be provided"}

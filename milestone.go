@@ -2,6 +2,7 @@ package cairn
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -54,6 +55,9 @@ func (c *MilestoneCreate) Validate() error {
 	if len(c.Title) > 255 {
 		return FieldError("title", "is too long (maximum is 255 characters)")
 	}
+	if len(c.Description) > MaxDescription {
+		return FieldError("description", "is too long (maximum is 1048576 characters)")
+	}
 	if (c.GroupID == 0) == (c.ProjectID == 0) {
 		return Errorf(EINVALID, "a milestone belongs to either a group or a project")
 	}
@@ -96,6 +100,12 @@ func (u *MilestoneUpdate) Validate(cur *Milestone) error {
 		if t == "" {
 			return FieldError("title", "can't be blank")
 		}
+		if len(t) > 255 {
+			return FieldError("title", "is too long (maximum is 255 characters)")
+		}
+	}
+	if u.Description != nil && len(*u.Description) > MaxDescription {
+		return FieldError("description", "is too long (maximum is 1048576 characters)")
 	}
 	if u.StateEvent != "" && u.StateEvent != "close" && u.StateEvent != "activate" {
 		return FieldError("state_event", "must be close or activate")
@@ -148,4 +158,21 @@ type MilestoneFilter struct {
 	IIDs             []int64
 	IncludeAncestors bool
 	Page
+}
+
+// Validate checks the filter's state and its limits (MaxFilterIIDs iids,
+// MaxSearch characters of search and title); EINVALID naming the parameter.
+func (f *MilestoneFilter) Validate() error {
+	if f.State != "" && f.State != MilestoneActive && f.State != MilestoneClosed {
+		return &Error{Code: EINVALID, Param: "state", Message: "state does not have a valid value"}
+	}
+	if len(f.IIDs) > MaxFilterIIDs {
+		return tooManyValues("iids", MaxFilterIIDs)
+	}
+	for param, v := range map[string]string{"search": f.Search, "title": f.Title} {
+		if len(v) > MaxSearch {
+			return &Error{Code: EINVALID, Param: param, Message: fmt.Sprintf("%s is too long (maximum is %d characters)", param, MaxSearch)}
+		}
+	}
+	return nil
 }

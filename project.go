@@ -60,6 +60,9 @@ func (c *ProjectCreate) Validate() error {
 	if len(c.Name) > 255 {
 		return FieldError("name", "is too long (maximum is 255 characters)")
 	}
+	if len(c.Description) > MaxProjectDescription {
+		return FieldError("description", "is too long (maximum is 2000 characters)")
+	}
 	if c.Visibility != "" && !ValidVisibility(c.Visibility) {
 		return FieldError("visibility", "must be private, internal or public")
 	}

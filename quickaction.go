@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // QuickAction is one "/command args" line of a note.
@@ -52,7 +53,12 @@ func ParseQuickActions(body string) (text string, actions []QuickAction) {
 			continue
 		}
 		if strings.HasPrefix(line, "/") {
-			name, args, _ := strings.Cut(line[1:], " ")
+			// The name ends at any white space: "/close\t" is an action,
+			// or trimming the text would make it one later.
+			name, args := line[1:], ""
+			if i := strings.IndexFunc(name, unicode.IsSpace); i >= 0 {
+				name, args = name[:i], name[i:]
+			}
 			if canon, ok := quickActionNames[strings.ToLower(name)]; ok {
 				actions = append(actions, QuickAction{Name: canon, Args: strings.TrimSpace(args), Line: i + 1})
 				continue
@@ -60,7 +66,13 @@ func ParseQuickActions(body string) (text string, actions []QuickAction) {
 		}
 		kept = append(kept, line)
 	}
-	return strings.Trim(strings.Join(kept, "\n"), "\n \t"), actions
+	// Only blank lines go from the start: the first line's indentation is
+	// markdown (four spaces make code), and trimming "  /close" would leave a
+	// text that holds a quick action when it is parsed again.
+	for len(kept) > 0 && strings.TrimSpace(kept[0]) == "" {
+		kept = kept[1:]
+	}
+	return strings.TrimRight(strings.Join(kept, "\n"), "\n \t"), actions
 }
 
 // QuickActionResolver looks up what quick actions name. The store implements
@@ -178,7 +190,7 @@ func ApplyQuickActions(issue *Issue, actions []QuickAction, r QuickActionResolve
 			}
 		case "weight":
 			n, err := strconv.Atoi(strings.TrimSpace(a.Args))
-			if err != nil || n < 0 {
+			if err != nil || n < 0 || n > MaxInt {
 				return nil, fail(a, "the weight must be a whole number of 0 or more, like /weight 3")
 			}
 			res.Update.Weight = SetTo(n)
@@ -419,6 +431,10 @@ func ParseReferences(args string, sigil byte) []string {
 	return out
 }
 
+// maxDueOffset bounds the n of "in n days": a larger one overflows the
+// date arithmetic rather than naming a date.
+const maxDueOffset = 100000
+
 // ParseDueDate parses a due date: "2026-12-01", "today", "tomorrow",
 // "in 3 days", "in 2 weeks". today is the team's date.
 func ParseDueDate(s, today string) (string, error) {
@@ -439,13 +455,21 @@ func ParseDueDate(s, today string) (string, error) {
 	var n int
 	var unit string
 	if _, err := fmt.Sscanf(s, "in %d %s", &n, &unit); err == nil && n >= 0 {
+		var d time.Time
 		switch strings.TrimSuffix(unit, "s") {
 		case "day":
-			return base.AddDate(0, 0, n).Format(DateLayout), nil
+			d = base.AddDate(0, 0, n)
 		case "week":
-			return base.AddDate(0, 0, 7*n).Format(DateLayout), nil
+			d = base.AddDate(0, 0, 7*n)
 		case "month":
-			return base.AddDate(0, n, 0).Format(DateLayout), nil
+			d = base.AddDate(0, n, 0)
+		}
+		// "in 99999999 weeks" lands past year 9999, which no date column holds.
+		if !d.IsZero() {
+			if out := d.Format(DateLayout); ValidDate(out) && n <= maxDueOffset {
+				return out, nil
+			}
+			return "", Errorf(EINVALID, "the due date is too far away")
 		}
 	}
 	return "", Errorf(EINVALID, "the due date must be a date like 2026-12-31, today, tomorrow or \"in 3 days\"")

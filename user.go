@@ -105,6 +105,9 @@ func (c *TokenCreate) Validate() error {
 	if c.Name == "" {
 		return Missing("name")
 	}
+	if len(c.Name) > 255 {
+		return FieldError("name", "is too long (maximum is 255 characters)")
+	}
 	if len(c.Scopes) == 0 {
 		c.Scopes = []string{ScopeAPI}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cairnhq/cairn"
 	"github.com/cairnhq/cairn/internal/demo"
+	"github.com/cairnhq/cairn/internal/netguard"
 	"github.com/cairnhq/cairn/internal/notify"
 	"github.com/cairnhq/cairn/internal/planner"
 	"github.com/cairnhq/cairn/internal/scheduler"
@@ -38,6 +39,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	smtpUser := f.String("smtp-username", "", "SMTP user for AUTH PLAIN (the password comes from CAIRN_SMTP_PASSWORD only)")
 	smtpFrom := f.String("smtp-from", "", `sender of e-mails, e.g. "Cairn <cairn@example.com>"`)
 	smtpTLS := f.String("smtp-tls", "starttls", "SMTP transport security: starttls, tls or none")
+	allowNets := f.String("webhook-allow-networks", "", `non-public networks webhooks may call: comma-separated CIDRs or addresses, or "private" (10/8, 172.16/12, 192.168/16, fc00::/7)`)
 	if err := f.parse(args); err != nil {
 		return helpOK(err)
 	}
@@ -45,6 +47,10 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	mailer, err := e.mailer(*smtpHost, *smtpPort, *smtpUser, *smtpFrom, *smtpTLS)
 	if err != nil {
 		return err
+	}
+	webhookNets, err := netguard.Parse(*allowNets)
+	if err != nil {
+		return fmt.Errorf("--webhook-allow-networks: %w", err)
 	}
 	started := time.Now()
 	s, err := e.openStore(ctx, *db, logger)
@@ -68,6 +74,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	}
 	// Links in webhook payloads and e-mails are absolute.
 	s.BaseURL = url
+	s.WebhookNetworks = webhookNets
 
 	// Background work until ctx ends: the planner refreshes planning issues
 	// (Flush below finishes what requests queued), the scheduler sends
@@ -75,7 +82,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	// webhooks and e-mails. Every instance runs all three; claims in the
 	// database keep each occurrence and each delivery to one of them.
 	p := planner.New(s, logger)
-	senders := map[string]notify.Sender{store.DeliveryWebhook: notify.NewWebhookSender(s, "Cairn/"+Version)}
+	senders := map[string]notify.Sender{store.DeliveryWebhook: notify.NewWebhookSenderAllowing(s, "Cairn/"+Version, webhookNets)}
 	if mailer != nil {
 		senders[store.DeliveryEmail] = mailer
 		s.EmailEnabled = true

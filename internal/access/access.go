@@ -41,6 +41,13 @@ const (
 	PostStatusUpdate  // post weekly status updates
 
 	ManageWebhooks // add, change, test and delete the group's webhooks; read their delivery log
+
+	ReadAudit // read the group's audit log
+
+	// numActions is not an action but the count of them: the tests check
+	// that every action below it is described (Actions) and exercised
+	// through the API. Add new actions above it.
+	numActions
 )
 
 // minAccess is the permission matrix: the lowest GitLab access level a group
@@ -71,23 +78,30 @@ var minAccess = map[Action]int{
 	// Webhooks carry a group's issues to other systems with a secret, so
 	// they are the owners' (as GitLab's group hooks).
 	ManageWebhooks: cairn.AccessOwner,
+
+	// The audit log names who changed members, settings and webhooks, and
+	// from where: the owners', as GitLab's group audit events.
+	ReadAudit: cairn.AccessOwner,
 }
 
 // planningRoles grants actions to members by their planning role, whatever
 // their access level: planning belongs to the engineering and product
 // managers (planning-model.md), who are not always the group's owners.
+// Who may manage planning may also propose: a manager at guest access
+// adds their own time off and parking lot entries.
 var planningRoles = map[Action][]string{
-	ManagePlanning: {cairn.RoleEngineeringManager, cairn.RoleProductManager},
+	ProposePlanning: {cairn.RoleEngineeringManager, cairn.RoleProductManager},
+	ManagePlanning:  {cairn.RoleEngineeringManager, cairn.RoleProductManager},
 }
 
 // membersOnly are the actions whose resources a non-member may not even
 // see, whatever the group's visibility (404): a team's capacity, time off
 // and plans are its own business, not part of a public project.
 var membersOnly = map[Action]bool{ReadPlanning: true, ProposePlanning: true, ManagePlanning: true,
-	ReadStatusUpdates: true, PostStatusUpdate: true, ManageWebhooks: true}
+	ReadStatusUpdates: true, PostStatusUpdate: true, ManageWebhooks: true, ReadAudit: true}
 
 // readActions are the actions a read_api token may take.
-var readActions = map[Action]bool{Read: true, ReadPlanning: true, ReadStatusUpdates: true}
+var readActions = map[Action]bool{Read: true, ReadPlanning: true, ReadStatusUpdates: true, ReadAudit: true}
 
 // openToNonMembers are the actions a signed-in user who is not a member may
 // take in an internal or public group, as GitLab lets any signed-in user

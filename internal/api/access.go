@@ -34,6 +34,7 @@ const (
 	actReadStatusUpdates = access.ReadStatusUpdates
 	actPostStatusUpdate  = access.PostStatusUpdate
 	actManageWebhooks    = access.ManageWebhooks
+	actReadAudit         = access.ReadAudit
 )
 
 // can reports whether user u, with access level (0 for a non-member) in a

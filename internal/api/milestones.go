@@ -93,8 +93,8 @@ func (a *API) listMilestones(w http.ResponseWriter, r *http.Request, o *mileston
 	if err := p.Err(); err != nil {
 		return err
 	}
-	if f.State != "" && f.State != cairn.MilestoneActive && f.State != cairn.MilestoneClosed {
-		return invalidValue("state")
+	if err := f.Validate(); err != nil {
+		return err
 	}
 	var ms []*cairn.Milestone
 	var total cairn.Total

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cairnhq/cairn"
 )
@@ -45,7 +46,11 @@ const maxFormMemory = 1 << 20
 // JSON body is not an object.
 func ParseParams(r *http.Request) (*Params, error) {
 	p := &Params{vals: map[string]*param{}}
-	for k, vs := range r.URL.Query() {
+	query := r.URL.Query()
+	if err := checkText(query); err != nil {
+		return nil, err
+	}
+	for k, vs := range query {
 		p.add(k, vs)
 	}
 	if r.Body == nil || r.Body == http.NoBody {
@@ -67,6 +72,9 @@ func ParseParams(r *http.Request) (*Params, error) {
 			return nil, cairn.Errorf(cairn.EINVALID, "the request body is not a valid JSON object")
 		}
 		for k, v := range obj {
+			if err := checkJSONText(k, v); err != nil {
+				return nil, err
+			}
 			var nested map[string]json.RawMessage
 			if bytes.HasPrefix(bytes.TrimSpace(v), []byte("{")) && json.Unmarshal(v, &nested) == nil {
 				for nk, nv := range nested {
@@ -80,6 +88,9 @@ func ParseParams(r *http.Request) (*Params, error) {
 		if err := r.ParseForm(); err != nil {
 			return nil, bodyError(err)
 		}
+		if err := checkText(r.PostForm); err != nil {
+			return nil, err
+		}
 		for k, vs := range r.PostForm {
 			p.replace(k, vs)
 		}
@@ -87,11 +98,70 @@ func ParseParams(r *http.Request) (*Params, error) {
 		if err := r.ParseMultipartForm(maxFormMemory); err != nil {
 			return nil, bodyError(err)
 		}
+		if err := checkText(r.MultipartForm.Value); err != nil {
+			return nil, err
+		}
 		for k, vs := range r.MultipartForm.Value {
 			p.replace(k, vs)
 		}
 	}
 	return p, nil
+}
+
+// badText reports a string no text column can hold: PostgreSQL refuses
+// NUL characters and invalid UTF-8, so they must be a 400 here rather than
+// a 500 from the database.
+func badText(s string) bool {
+	return !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0
+}
+
+// textError is the 400 for a parameter (or parameter name) that is not
+// text.
+func textError(name string) error {
+	if badText(name) {
+		name = "a parameter name"
+	}
+	return &cairn.Error{Code: cairn.EINVALID, Param: name, Message: name + " is invalid: it must be UTF-8 text without NUL characters"}
+}
+
+// checkText checks the names and values of a query string or form.
+func checkText(vals map[string][]string) error {
+	for k, vs := range vals {
+		if badText(k) {
+			return textError(k)
+		}
+		for _, v := range vs {
+			if badText(v) {
+				return textError(k)
+			}
+		}
+	}
+	return nil
+}
+
+// checkJSONText checks a JSON member for an escaped NUL ("\u0000"); the
+// decoder already turns invalid UTF-8 into U+FFFD. "\u0000" is an escape
+// when an even number of backslashes precede it; after an odd number its
+// backslash is itself escaped and the text "\u0000" is fine.
+func checkJSONText(k string, v json.RawMessage) error {
+	if badText(k) {
+		return textError(k)
+	}
+	for i := 0; ; {
+		j := bytes.Index(v[i:], []byte(`\u0000`))
+		if j < 0 {
+			return nil
+		}
+		j += i
+		n := 0
+		for b := j; b > 0 && v[b-1] == '\\'; b-- {
+			n++
+		}
+		if n%2 == 0 {
+			return textError(k)
+		}
+		i = j + 1
+	}
 }
 
 // bodyError maps a body read failure: over the limit is ETOOLARGE, anything

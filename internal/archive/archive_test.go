@@ -44,6 +44,13 @@ func valid() *archive.Archive {
 				{Milestone: "2026-01", Issue: "team/app#2", Reason: "Customers ask for it", Author: "sam", CreatedAt: "2026-01-06T09:00:00.000Z"},
 				{Milestone: "2026-01", Title: "Try a faster cache", Reason: "Suggestions feel slow", Author: "emma", CreatedAt: "2026-01-07T09:00:00.000Z"},
 			},
+			Plans: []archive.Plan{{
+				Milestone: "2026-01", Retrospective: "team/app#2", FinalizedAt: "2025-12-29T14:00:00.000Z", FinalizedBy: "emma", TeamCapacity: ptr(6.5),
+				Commitments: []archive.Commitment{
+					{Issue: "team/app#1", Placement: "deliverable", Weight: ptr(2), Carryover: true},
+					{Issue: "team/app#2", Placement: "stretch"},
+				},
+			}},
 			Projects: []archive.Project{{
 				Path: "app", Name: "App", CreatedAt: "2026-01-01T09:00:00.000Z",
 				Labels:     []archive.Label{{Name: "bug", Color: "#ff0000"}},
@@ -125,7 +132,10 @@ func TestValidateErrors(t *testing.T) {
 			p.Issues = nil
 			a.Groups[0].Projects = append(a.Groups[0].Projects, p)
 		}, `groups[0].projects[1].path: duplicate project path "App"`},
-		{"ErrIID", func(a *archive.Archive) { issue(a).IID = 0 }, ip + ".iid: must be 1 or more"},
+		{"ErrIID", func(a *archive.Archive) {
+			issue(a).IID = 0
+			a.Groups[0].Plans = nil // they refer to the issue by its iid, and come first
+		}, ip + ".iid: must be 1 or more"},
 		{"ErrIIDDuplicate", func(a *archive.Archive) {
 			p := &a.Groups[0].Projects[0]
 			p.Issues = append(p.Issues, p.Issues[1])
@@ -197,6 +207,34 @@ func TestValidateErrors(t *testing.T) {
 		{"ErrParkingReason", func(a *archive.Archive) { a.Groups[0].ParkingLot[1].Reason = "" }, "groups[0].parking_lot[1].reason: is required"},
 		{"ErrParkingAuthor", func(a *archive.Archive) { a.Groups[0].ParkingLot[1].Author = "bob" }, `groups[0].parking_lot[1].author: unknown user "bob" (not in users)`},
 		{"ErrParkingCreatedAt", func(a *archive.Archive) { a.Groups[0].ParkingLot[1].CreatedAt = "yesterday" }, "groups[0].parking_lot[1].created_at: must be an RFC 3339 timestamp like 2026-03-04T09:15:00.000Z"},
+		{"ErrPlanMilestoneRequired", func(a *archive.Archive) { a.Groups[0].Plans[0].Milestone = "" }, "groups[0].plans[0].milestone: is required"},
+		{"ErrPlanMilestone", func(a *archive.Archive) { a.Groups[0].Plans[0].Milestone = "v1" }, `groups[0].plans[0].milestone: unknown milestone "v1" (not a milestone of this group)`},
+		{"ErrPlanDuplicate", func(a *archive.Archive) {
+			a.Groups[0].Plans = append(a.Groups[0].Plans, archive.Plan{Milestone: "2026-01", PlanningIssue: "team/app#2"})
+		}, `groups[0].plans[1].milestone: duplicate plan of milestone "2026-01"`},
+		{"ErrPlanPlanningIssueFormat", func(a *archive.Archive) { a.Groups[0].Plans[0].PlanningIssue = "app#2" }, "groups[0].plans[0].planning_issue: must be a reference like group/project#12"},
+		{"ErrPlanRetrospectiveUnknown", func(a *archive.Archive) { a.Groups[0].Plans[0].Retrospective = "team/app#9" }, "groups[0].plans[0].retrospective: unknown issue team/app#9 (not in the archive)"},
+		{"ErrPlanFinalizedAt", func(a *archive.Archive) { a.Groups[0].Plans[0].FinalizedAt = "2025-12-29" }, "groups[0].plans[0].finalized_at: must be an RFC 3339 timestamp like 2026-03-04T09:15:00.000Z"},
+		{"ErrPlanFinalizedBy", func(a *archive.Archive) { a.Groups[0].Plans[0].FinalizedBy = "bob" }, `groups[0].plans[0].finalized_by: unknown user "bob" (not in users)`},
+		{"ErrPlanNotFinalBy", func(a *archive.Archive) { a.Groups[0].Plans[0].FinalizedAt = "" }, "groups[0].plans[0].finalized_by: must be empty for a plan that is not finalised (no finalized_at)"},
+		{"ErrPlanNotFinalCommitments", func(a *archive.Archive) {
+			pl := &a.Groups[0].Plans[0]
+			pl.FinalizedAt, pl.FinalizedBy, pl.TeamCapacity = "", "", nil
+		}, "groups[0].plans[0].commitments: must be empty for a plan that is not finalised (no finalized_at)"},
+		{"ErrPlanEmpty", func(a *archive.Archive) { a.Groups[0].Plans[0] = archive.Plan{Milestone: "2026-01"} }, "groups[0].plans[0]: is empty: a plan needs finalized_at, planning_issue or retrospective"},
+		{"ErrPlanCapacity", func(a *archive.Archive) { a.Groups[0].Plans[0].TeamCapacity = ptr(-0.5) }, "groups[0].plans[0].team_capacity: must be 0 or more"},
+		{"ErrCommitmentIssueRequired", func(a *archive.Archive) { a.Groups[0].Plans[0].Commitments[1].Issue = "" }, "groups[0].plans[0].commitments[1].issue: is required"},
+		{"ErrCommitmentIssueOtherGroup", func(a *archive.Archive) {
+			a.Groups = append(a.Groups, archive.Group{Path: "other", CreatedAt: "2026-01-01T09:00:00.000Z", Projects: []archive.Project{{
+				Path: "app", CreatedAt: "2026-01-01T09:00:00.000Z",
+				Issues: []archive.Issue{{IID: 1, Title: "Theirs", State: "opened", Author: "sam", CreatedAt: "2026-01-02T09:00:00.000Z"}},
+			}}})
+			a.Groups[0].Plans[0].Commitments[0].Issue = "other/app#1"
+		}, "groups[0].plans[0].commitments[0].issue: other/app#1 is not an issue of this group"},
+		{"ErrCommitmentDuplicate", func(a *archive.Archive) { a.Groups[0].Plans[0].Commitments[1].Issue = "TEAM/app#1" }, "groups[0].plans[0].commitments[1].issue: duplicate commitment to TEAM/app#1"},
+		{"ErrCommitmentPlacementRequired", func(a *archive.Archive) { a.Groups[0].Plans[0].Commitments[0].Placement = "" }, "groups[0].plans[0].commitments[0].placement: is required"},
+		{"ErrCommitmentPlacement", func(a *archive.Archive) { a.Groups[0].Plans[0].Commitments[0].Placement = "Deliverable" }, "groups[0].plans[0].commitments[0].placement: must be one of deliverable, stretch"},
+		{"ErrCommitmentWeight", func(a *archive.Archive) { a.Groups[0].Plans[0].Commitments[0].Weight = ptr(-1) }, "groups[0].plans[0].commitments[0].weight: must be 0 or more"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -305,6 +343,10 @@ func TestNormalize(t *testing.T) {
 	g.ParkingLot[0], g.ParkingLot[1] = g.ParkingLot[1], g.ParkingLot[0]
 	g.ParkingLot[1].Issue = "TEAM/App#2"
 	g.ParkingLot[1].CreatedAt = "2026-01-06T10:00:00+01:00"
+	g.Plans[0].Commitments[0], g.Plans[0].Commitments[1] = g.Plans[0].Commitments[1], g.Plans[0].Commitments[0]
+	g.Plans[0].Commitments[0].Issue = "Team/APP#2"
+	g.Plans[0].FinalizedAt = "2025-12-29T15:00:00+01:00"
+	g.Plans[0].FinalizedBy = "Emma"
 	// The same settings with the keys in another order, and a default
 	// spelt out, are the same settings.
 	g.Settings = []byte(`{"holidays": ["2026-01-19"], "stretch_share": 0.25, "velocity_window": 3}`)
@@ -336,6 +378,10 @@ func TestNormalize(t *testing.T) {
 	if g.ParkingLot[0].Issue != "team/app#2" || g.ParkingLot[0].CreatedAt != "2026-01-06T09:00:00.000Z" {
 		t.Errorf("parking lot not normalised: %+v", g.ParkingLot)
 	}
+	if pl := g.Plans[0]; pl.FinalizedAt != "2025-12-29T14:00:00.000Z" || pl.FinalizedBy != "emma" ||
+		pl.Commitments[0].Issue != "team/app#1" || pl.Commitments[1].Issue != "team/app#2" {
+		t.Errorf("plan not normalised: %+v", pl)
+	}
 	// Settings are written whole: a key the archive left out comes with its
 	// default.
 	if !strings.Contains(string(g.Settings), `"velocity_window":3`) || !strings.Contains(string(g.Settings), `"stretch_share":0.25`) {
@@ -349,8 +395,11 @@ func TestNormalize(t *testing.T) {
 	d.Groups[0].Settings[0] = '['
 	d.Groups[0].TimeOff[0].Note = "x"
 	d.Groups[0].ParkingLot[0].Reason = "x"
+	*d.Groups[0].Plans[0].TeamCapacity = 1
+	*d.Groups[0].Plans[0].Commitments[0].Weight = 9
 	if *c.Groups[0].Projects[0].Issues[0].Weight != 2 || c.Groups[0].Projects[0].Issues[0].Labels[0] != "Deliverable" ||
-		c.Groups[0].Settings[0] != '{' || c.Groups[0].TimeOff[0].Note != "Skiing" || c.Groups[0].ParkingLot[0].Reason != "Customers ask for it" {
+		c.Groups[0].Settings[0] != '{' || c.Groups[0].TimeOff[0].Note != "Skiing" || c.Groups[0].ParkingLot[0].Reason != "Customers ask for it" ||
+		*c.Groups[0].Plans[0].TeamCapacity != 6.5 || *c.Groups[0].Plans[0].Commitments[0].Weight != 2 {
 		t.Error("Clone shares memory with the original")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -24,8 +25,9 @@ import (
 // label names, milestone titles, iids), that every user, label, milestone
 // and issue an issue refers to exists in the archive, that an issue's
 // current labels hold one label per scope, and a group's planning settings
-// (by the planning package's rules), time off and parking lot. History is not judged: events
-// only need to be well formed and not older than their issue.
+// (by the planning package's rules), time off, parking lot and milestone
+// plans. History is not judged: events only need to be well formed and not
+// older than their issue.
 func (a *Archive) Validate() error {
 	v := newValidator(a)
 	if err := v.archive(); err != nil {
@@ -92,6 +94,9 @@ func (v *validator) archive() error {
 	}
 	if a.Version != Version {
 		return fail("version", "must be %d", Version)
+	}
+	if err := checkText("", reflect.ValueOf(a).Elem()); err != nil {
+		return err
 	}
 	seen := map[string]bool{}
 	for i := range a.Users {
@@ -206,6 +211,12 @@ func (v *validator) group(p string, g *Group, paths map[string]bool) error {
 			return err
 		}
 	}
+	planned := map[string]bool{}
+	for i := range g.Plans {
+		if err := v.plan(idx(field(p, "plans"), i), g, &g.Plans[i], groupMilestones, planned); err != nil {
+			return err
+		}
+	}
 	projects := map[string]bool{}
 	for i := range g.Projects {
 		pp := idx(field(p, "projects"), i)
@@ -268,6 +279,9 @@ func (v *validator) label(p string, l *Label, seen, groupLabels map[string]bool)
 	}
 	if l.Priority != nil && *l.Priority < 0 {
 		return fail(field(p, "priority"), "must be 0 or more")
+	}
+	if l.Priority != nil && *l.Priority > cairn.MaxInt {
+		return fail(field(p, "priority"), "must be at most %d", cairn.MaxInt)
 	}
 	return nil
 }
@@ -428,6 +442,9 @@ func (v *validator) issue(p string, sc *scope, is *Issue, iids map[int64]bool) e
 	if is.Weight != nil && *is.Weight < 0 {
 		return fail(field(p, "weight"), "must be 0 or more")
 	}
+	if is.Weight != nil && *is.Weight > cairn.MaxInt {
+		return fail(field(p, "weight"), "must be at most %d", cairn.MaxInt)
+	}
 	if is.Milestone != "" && !sc.milestones[is.Milestone] {
 		return fail(field(p, "milestone"), "unknown milestone %q (not a milestone of the project or its group)", is.Milestone)
 	}
@@ -475,6 +492,9 @@ func (v *validator) issue(p string, sc *scope, is *Issue, iids map[int64]bool) e
 	}
 	if is.TimeSpent < 0 {
 		return fail(field(p, "time_spent"), "must be 0 or more")
+	}
+	if is.TimeSpent > cairn.MaxInt {
+		return fail(field(p, "time_spent"), "must be at most %d", cairn.MaxInt)
 	}
 	for i := range is.Notes {
 		np := idx(field(p, "notes"), i)
@@ -578,6 +598,8 @@ func (v *validator) event(p string, e *Event) error {
 			return fail(field(p, "weight"), "must be null when the weight is cleared (action remove)")
 		case e.Weight != nil && *e.Weight < 0:
 			return fail(field(p, "weight"), "must be 0 or more")
+		case e.Weight != nil && *e.Weight > cairn.MaxInt:
+			return fail(field(p, "weight"), "must be at most %d", cairn.MaxInt)
 		}
 	} else if e.Weight != nil {
 		return fail(field(p, "weight"), "must be empty for a %s event", e.Type)
@@ -653,15 +675,8 @@ func (v *validator) parkingEntry(p string, g *Group, e *ParkingEntry, groupMiles
 		return fail(field(p, "milestone"), "unknown milestone %q (not a milestone of this group)", e.Milestone)
 	}
 	if e.Issue != "" {
-		proj, iid, ok := ParseIssueRef(e.Issue)
-		if !ok {
-			return fail(field(p, "issue"), "must be a reference like group/project#12")
-		}
-		if !v.issues[strings.ToLower(proj)][iid] {
-			return fail(field(p, "issue"), "unknown issue %s (not in the archive)", e.Issue)
-		}
-		if group, _, _ := strings.Cut(proj, "/"); !strings.EqualFold(group, g.Path) {
-			return fail(field(p, "issue"), "%s is not an issue of this group", e.Issue)
+		if _, err := v.groupIssue(field(p, "issue"), g, e.Issue); err != nil {
+			return err
 		}
 	} else if strings.TrimSpace(e.Title) == "" {
 		return fail(field(p, "issue"), "is required unless title is given")
@@ -681,6 +696,98 @@ func (v *validator) parkingEntry(p string, g *Group, e *ParkingEntry, groupMiles
 	}
 	_, err := v.timestamp(field(p, "created_at"), e.CreatedAt, true)
 	return err
+}
+
+// groupIssue checks a reference to an issue of one of the group's projects
+// and returns the issue's key: the lower-case project path and the iid, so
+// that two spellings of one reference compare equal.
+func (v *validator) groupIssue(p string, g *Group, ref string) (string, error) {
+	proj, iid, ok := ParseIssueRef(ref)
+	if !ok {
+		return "", fail(p, "must be a reference like group/project#12")
+	}
+	if !v.issues[strings.ToLower(proj)][iid] {
+		return "", fail(p, "unknown issue %s (not in the archive)", ref)
+	}
+	if group, _, _ := strings.Cut(proj, "/"); !strings.EqualFold(group, g.Path) {
+		return "", fail(p, "%s is not an issue of this group", ref)
+	}
+	return strings.ToLower(proj) + "#" + strconv.FormatInt(iid, 10), nil
+}
+
+// plan checks one milestone plan: a milestone of this group planned once,
+// issue references into the group, and the finalisation. A plan that is
+// not finalised holds only its planning issue and retrospective; a
+// finalised one commits to each issue at most once, as a Deliverable or a
+// Stretch issue.
+func (v *validator) plan(p string, g *Group, pl *Plan, groupMilestones, seen map[string]bool) error {
+	switch {
+	case pl.Milestone == "":
+		return fail(field(p, "milestone"), "is required")
+	case !groupMilestones[pl.Milestone]:
+		return fail(field(p, "milestone"), "unknown milestone %q (not a milestone of this group)", pl.Milestone)
+	case seen[pl.Milestone]:
+		return fail(field(p, "milestone"), "duplicate plan of milestone %q", pl.Milestone)
+	}
+	seen[pl.Milestone] = true
+	for _, r := range []struct{ name, ref string }{{"planning_issue", pl.PlanningIssue}, {"retrospective", pl.Retrospective}} {
+		if r.ref == "" {
+			continue
+		}
+		if _, err := v.groupIssue(field(p, r.name), g, r.ref); err != nil {
+			return err
+		}
+	}
+	if _, err := v.timestamp(field(p, "finalized_at"), pl.FinalizedAt, false); err != nil {
+		return err
+	}
+	if pl.FinalizedAt == "" {
+		const notFinal = "must be empty for a plan that is not finalised (no finalized_at)"
+		switch {
+		case pl.FinalizedBy != "":
+			return fail(field(p, "finalized_by"), notFinal)
+		case pl.TeamCapacity != nil:
+			return fail(field(p, "team_capacity"), notFinal)
+		case len(pl.Commitments) > 0:
+			return fail(field(p, "commitments"), notFinal)
+		case pl.PlanningIssue == "" && pl.Retrospective == "":
+			return fail(p, "is empty: a plan needs finalized_at, planning_issue or retrospective")
+		}
+	}
+	// The user who finalised may be absent: the plan outlives their account.
+	if err := v.userRef(field(p, "finalized_by"), pl.FinalizedBy, false); err != nil {
+		return err
+	}
+	if pl.TeamCapacity != nil && *pl.TeamCapacity < 0 {
+		return fail(field(p, "team_capacity"), "must be 0 or more")
+	}
+	committed := map[string]bool{}
+	for i := range pl.Commitments {
+		cp := idx(field(p, "commitments"), i)
+		c := &pl.Commitments[i]
+		if c.Issue == "" {
+			return fail(field(cp, "issue"), "is required")
+		}
+		key, err := v.groupIssue(field(cp, "issue"), g, c.Issue)
+		if err != nil {
+			return err
+		}
+		if committed[key] {
+			return fail(field(cp, "issue"), "duplicate commitment to %s", c.Issue)
+		}
+		committed[key] = true
+		switch c.Placement {
+		case PlacementDeliverable, PlacementStretch:
+		case "":
+			return fail(field(cp, "placement"), "is required")
+		default:
+			return fail(field(cp, "placement"), "must be one of deliverable, stretch")
+		}
+		if c.Weight != nil && *c.Weight < 0 {
+			return fail(field(cp, "weight"), "must be 0 or more")
+		}
+	}
+	return nil
 }
 
 // ParseIssueRef splits "group/project#iid" into "group/project" and the iid.

@@ -10,12 +10,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
 
 	"github.com/cairnhq/cairn"
+	"github.com/cairnhq/cairn/internal/netguard"
 	"github.com/cairnhq/cairn/internal/store"
 )
 
@@ -39,6 +41,13 @@ type WebhookSource interface {
 // success. Redirects are not followed. The hook is read at send time, so a
 // retry goes to the URL, with the token and TLS setting, the hook has then;
 // a deleted hook fails its deliveries for good.
+//
+// Calls connect only to public addresses and to the networks of the
+// sender's allow-list (netguard.Policy), checked after name resolution for
+// every address dialled: a hook aimed at loopback, link-local (the cloud
+// metadata endpoint) or private addresses fails for good with the reason.
+// They go direct, never through an HTTP_PROXY, which would connect on the
+// sender's behalf to addresses it cannot check.
 type WebhookSender struct {
 	hooks     WebhookSource
 	userAgent string
@@ -46,23 +55,36 @@ type WebhookSender struct {
 	insecure  *http.Client
 }
 
-// NewWebhookSender returns a sender that reads hooks from hooks, with
-// DefaultWebhookTimeout per call. userAgent ("Cairn/1.2.0") is sent as
-// User-Agent; "" sends "Cairn".
+// NewWebhookSender returns a sender that reads hooks from hooks and calls
+// public addresses only, with DefaultWebhookTimeout per call. userAgent
+// ("Cairn/1.2.0") is sent as User-Agent; "" sends "Cairn".
 func NewWebhookSender(hooks WebhookSource, userAgent string) *WebhookSender {
+	return NewWebhookSenderAllowing(hooks, userAgent, nil)
+}
+
+// NewWebhookSenderAllowing is NewWebhookSender with an allow-list: allow
+// names the non-public networks calls may reach too
+// (--webhook-allow-networks); nil allows public addresses only.
+func NewWebhookSenderAllowing(hooks WebhookSource, userAgent string, allow *netguard.Policy) *WebhookSender {
 	if userAgent == "" {
 		userAgent = "Cairn"
 	}
 	return &WebhookSender{
 		hooks:     hooks,
 		userAgent: userAgent,
-		verified:  webhookClient(false, DefaultWebhookTimeout),
-		insecure:  webhookClient(true, DefaultWebhookTimeout),
+		verified:  webhookClient(false, DefaultWebhookTimeout, allow),
+		insecure:  webhookClient(true, DefaultWebhookTimeout, allow),
 	}
 }
 
-func webhookClient(skipVerify bool, timeout time.Duration) *http.Client {
+func webhookClient(skipVerify bool, timeout time.Duration, allow *netguard.Policy) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
+	// The address check runs in the dialer, after name resolution, so a
+	// name that resolves to a refused address (or is rebound to one
+	// between a check and the call) cannot get through.
+	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: allow.Control}
+	tr.DialContext = dialer.DialContext
+	tr.Proxy = nil
 	if skipVerify {
 		// The hook's owner turned SSL verification off (a receiver with a
 		// self-signed certificate), as GitLab allows.
@@ -124,6 +146,11 @@ func (s *WebhookSender) Send(ctx context.Context, d *store.Delivery) (Outcome, e
 		client = s.insecure
 	}
 	res, err := client.Do(req)
+	if refused, ok := netguard.IsRefused(err); ok {
+		// Retrying cannot help until the hook or the allow-list changes;
+		// "Resend" in the delivery log tries again after that.
+		return Outcome{Permanent: true}, fmt.Errorf("post webhook %d: %w", h.ID, refused)
+	}
 	if err != nil {
 		return Outcome{}, fmt.Errorf("post webhook %d: %w", h.ID, unwrapURLError(err))
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cairnhq/cairn"
+	"github.com/cairnhq/cairn/internal/netguard"
 	"github.com/cairnhq/cairn/internal/notify"
 	"github.com/cairnhq/cairn/internal/store"
 	"github.com/cairnhq/cairn/internal/store/storetest"
@@ -40,12 +41,18 @@ type hookWorld struct {
 
 const hookToken = "t0ps3cret"
 
+// loopback lets hooks call the tests' receivers.
+var loopback = netguard.MustParse("127.0.0.0/8,::1")
+
 func newHookWorld(t *testing.T, s *store.Store, url string) *hookWorld {
 	t.Helper()
 	w := &hookWorld{s: s, clk: &clock{}}
 	w.clk.ms.Store(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC).UnixMilli())
 	s.Now = w.clk.now
 	s.BaseURL = "https://cairn.example.com"
+	// The receivers are httptest servers on loopback, which only an
+	// allow-list lets hooks reach.
+	s.WebhookNetworks = loopback
 	u, err := s.CreateUser(t.Context(), cairn.UserCreate{Username: "olga", Name: "Olga"})
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +84,7 @@ func (w *hookWorld) issues(t *testing.T, n int) {
 func (w *hookWorld) worker(maxAttempts int) *notify.Worker {
 	return &notify.Worker{
 		Store:       w.s,
-		Senders:     map[string]notify.Sender{store.DeliveryWebhook: notify.NewWebhookSender(w.s, "Cairn-test")},
+		Senders:     map[string]notify.Sender{store.DeliveryWebhook: notify.NewWebhookSenderAllowing(w.s, "Cairn-test", loopback)},
 		Owner:       "test",
 		Concurrency: 1, // one at a time, so that the receiver sees the outbox's order
 		MaxAttempts: maxAttempts,
@@ -255,7 +262,7 @@ func TestWebhookDeletedHook(t *testing.T) {
 		w.issues(t, 1)
 		d := allDeliveries(t, s)[0]
 
-		sender := notify.NewWebhookSender(s, "")
+		sender := notify.NewWebhookSenderAllowing(s, "", loopback)
 		if err := s.DeleteWebhook(w.ctx, w.group.ID, w.hook.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -310,7 +317,7 @@ func TestWebhookSender(t *testing.T) {
 	w := newHookWorld(t, s, tlsSrv.URL)
 	w.issues(t, 1)
 	d := allDeliveries(t, s)[0]
-	sender := notify.NewWebhookSender(s, "")
+	sender := notify.NewWebhookSenderAllowing(s, "", loopback)
 
 	// The test server's certificate is self-signed: refused while the hook
 	// verifies certificates.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -59,6 +60,17 @@ func validRequestID(id string) bool {
 	return true
 }
 
+// remoteIP is the address of the request's peer, for the audit log. It is
+// the connection's, not an X-Forwarded-For header's, which any client can
+// write; behind a reverse proxy it is the proxy's.
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
 func newRequestID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
@@ -77,6 +89,7 @@ func (s *Server) requestID(next http.Handler) http.Handler {
 		w.Header().Set("X-Request-Id", id)
 		ctx := api.NewContextWithLogger(r.Context(), s.logger.With("request_id", id))
 		ctx = context.WithValue(ctx, stateKey{}, &requestState{})
+		ctx = cairn.NewContextWithClientIP(ctx, remoteIP(r))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

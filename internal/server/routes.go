@@ -58,6 +58,11 @@ func (s *Server) routes(mux *http.ServeMux) {
 	v4("POST /api/v4/groups/{id}/hooks/{hook_id}/test/issue_events", a.TestGroupHook)
 	v4("GET /api/v4/groups/{id}/hooks/{hook_id}/events", a.ListGroupHookEvents)
 	v4("POST /api/v4/groups/{id}/hooks/{hook_id}/events/{event_id}/resend", a.ResendGroupHookEvent)
+	// The audit log: a group's for its owners, the instance's for admins.
+	v4("GET /api/v4/groups/{id}/audit_events", a.ListGroupAuditEvents)
+	v4("GET /api/v4/groups/{id}/audit_events/{event_id}", a.GetGroupAuditEvent)
+	v4("GET /api/v4/audit_events", a.ListAuditEvents)
+	v4("GET /api/v4/audit_events/{event_id}", a.GetAuditEvent)
 
 	v4("GET /api/v4/projects", a.ListProjects)
 	v4("POST /api/v4/projects", a.CreateProject)

@@ -79,7 +79,7 @@ func New(cfg Config) *Server {
 	s.routes(mux)
 	// Outermost first: every request gets an id before it is logged, and
 	// the access log sees the 500 that recovery writes.
-	s.handler = s.requestID(s.accessLog(s.recoverPanic(s.limitBody(mux))))
+	s.handler = s.requestID(s.accessLog(s.recoverPanic(s.textURL(s.limitBody(mux)))))
 	return s
 }
 

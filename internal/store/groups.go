@@ -209,8 +209,12 @@ func (s *Store) AddMember(ctx context.Context, in cairn.MemberInput) (*cairn.Mem
 		if err != nil {
 			return fmt.Errorf("add member: %w", err)
 		}
-		m, err = loadMember(ctx, c, in.GroupID, in.UserID)
-		return err
+		if m, err = loadMember(ctx, c, in.GroupID, in.UserID); err != nil {
+			return err
+		}
+		return s.audit(ctx, c, auditEntry{groupID: in.GroupID, action: cairn.AuditMemberAdd, targetType: "User", targetID: in.UserID,
+			details: map[string]any{"add": "user_access", "as": accessLevelName(m.AccessLevel), "planning_role": m.PlanningRole,
+				"target_details": m.User.Username}})
 	})
 	if err != nil {
 		return nil, err
@@ -262,8 +266,20 @@ func (s *Store) UpdateMember(ctx context.Context, groupID, userID int64, up cair
 		if err != nil {
 			return fmt.Errorf("update member: %w", err)
 		}
-		m, err = loadMember(ctx, c, groupID, userID)
-		return err
+		if m, err = loadMember(ctx, c, groupID, userID); err != nil {
+			return err
+		}
+		changes := memberChanges(cur, m)
+		if len(changes) == 0 {
+			return nil
+		}
+		details := map[string]any{"changes": changes, "target_details": m.User.Username}
+		if ch, ok := changes["access_level"].(map[string]any); ok {
+			// GitLab's own fields for a role change.
+			details["change"], details["from"], details["to"] = "access_level", ch["from"], ch["to"]
+		}
+		return s.audit(ctx, c, auditEntry{groupID: groupID, action: cairn.AuditMemberUpdate, targetType: "User", targetID: userID,
+			details: details})
 	})
 	if err != nil {
 		return nil, err
@@ -279,7 +295,9 @@ func (s *Store) RemoveMember(ctx context.Context, groupID, userID int64) error {
 			return notFoundAs(err, "Member")
 		}
 		var level int
-		err := c.queryRow(ctx, "SELECT access_level FROM group_members WHERE group_id = ? AND user_id = ?", groupID, userID).Scan(&level)
+		var username string
+		err := c.queryRow(ctx, "SELECT gm.access_level, u.username FROM group_members gm JOIN users u ON u.id = gm.user_id"+
+			" WHERE gm.group_id = ? AND gm.user_id = ?", groupID, userID).Scan(&level, &username)
 		if err != nil {
 			return notFound(fmt.Errorf("remove member: %w", err), "Member")
 		}
@@ -291,7 +309,8 @@ func (s *Store) RemoveMember(ctx context.Context, groupID, userID int64) error {
 		if _, err := c.exec(ctx, "DELETE FROM group_members WHERE group_id = ? AND user_id = ?", groupID, userID); err != nil {
 			return fmt.Errorf("remove member: %w", err)
 		}
-		return nil
+		return s.audit(ctx, c, auditEntry{groupID: groupID, action: cairn.AuditMemberRemove, targetType: "User", targetID: userID,
+			details: map[string]any{"remove": "user_access", "as": accessLevelName(level), "target_details": username}})
 	})
 }
 

@@ -5,7 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
+
+	"github.com/cairnhq/cairn"
 )
 
 // This file holds the planning tables the planner reads and writes:
@@ -73,7 +77,13 @@ func (s *Store) UpdatePlanningSettings(ctx context.Context, groupID int64, fn fu
 		}
 		planningChanged(c, groupID)
 		out = next
-		return nil
+		changes := settingsChanges(cur, next)
+		if len(changes) == 0 {
+			return nil
+		}
+		keys := slices.Sorted(maps.Keys(changes))
+		return s.audit(ctx, c, auditEntry{groupID: groupID, action: cairn.AuditPlanningSettingsUpdate, targetType: "Group", targetID: groupID,
+			details: map[string]any{"change": "planning_settings", "keys": keys, "changes": changes}})
 	})
 	return out, err
 }

@@ -241,6 +241,9 @@ func (s *Store) FinalizePlan(ctx context.Context, in FinalizeInput) (*FinalizeOu
 		if err := s.planningHook(ctx, c, in.GroupID, in.MilestoneID, commitments, in.TeamCapacity, actor, now); err != nil {
 			return err
 		}
+		if err := s.auditFinalize(ctx, c, in, commitments, out.PlanningIssueID); err != nil {
+			return err
+		}
 		if out.Plan, err = scanMilestonePlan(c.queryRow(ctx, "SELECT "+milestonePlanColumns+" FROM milestone_plans mp WHERE mp.milestone_id = ?",
 			in.MilestoneID)); err != nil {
 			return fmt.Errorf("load milestone plan: %w", err)

@@ -32,7 +32,8 @@ type Session struct {
 
 // CreateSession starts a web session for the user and returns its secret,
 // the cookie value (only its hash is stored). Signing in always makes a new
-// session, so a session id planted before sign-in is worth nothing.
+// session, so a session id planted before sign-in is worth nothing. The
+// sign-in goes into the audit log (from ip) in the same transaction.
 // EUNAUTHORIZED when the user is not active.
 func (s *Store) CreateSession(ctx context.Context, userID int64, userAgent, ip string) (string, error) {
 	buf := make([]byte, 32)
@@ -41,8 +42,8 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, userAgent, ip s
 	}
 	secret := base64.RawURLEncoding.EncodeToString(buf)
 	err := s.write(ctx, func(c *conn) error {
-		var state string
-		if err := c.queryRow(ctx, `SELECT state FROM users WHERE id = ?`, userID).Scan(&state); err != nil {
+		var state, username string
+		if err := c.queryRow(ctx, `SELECT state, username FROM users WHERE id = ?`, userID).Scan(&state, &username); err != nil {
 			return notFound(err, "User")
 		}
 		if state != "active" {
@@ -59,7 +60,9 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, userAgent, ip s
 		if err != nil {
 			return fmt.Errorf("create session: %w", err)
 		}
-		return nil
+		// A session is only ever made by signing in; the event goes with it.
+		return s.audit(ctx, c, auditEntry{actorID: userID, action: cairn.AuditSignIn, targetType: cairn.AuditEntityUser, targetID: userID,
+			details: map[string]any{"with": "standard", "target_details": username}, ip: ip})
 	})
 	if err != nil {
 		return "", err

@@ -21,6 +21,7 @@ import (
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
 	"github.com/cairnhq/cairn"
+	"github.com/cairnhq/cairn/internal/netguard"
 )
 
 // Store is the database behind Cairn. It is safe for concurrent use.
@@ -57,6 +58,11 @@ type Store struct {
 	// to-dos. `cairn serve` sets it when SMTP is configured; without a
 	// mail server to send them, e-mails would only pile up.
 	EmailEnabled bool
+	// WebhookNetworks are the non-public networks webhooks may call
+	// (--webhook-allow-networks); nil allows public addresses only. A hook
+	// URL whose host is a literal address outside them is refused when it
+	// is added or changed; the sender checks every address it dials.
+	WebhookNetworks *netguard.Policy
 }
 
 // Options configure Open.

@@ -373,7 +373,9 @@ func (s *Store) CreateToken(ctx context.Context, in cairn.TokenCreate) (*cairn.T
 			return fmt.Errorf("create token: %w", err)
 		}
 		t.ID = id
-		return nil
+		return s.audit(ctx, c, auditEntry{action: cairn.AuditTokenCreate, targetType: cairn.AuditEntityUser, targetID: t.UserID,
+			details: map[string]any{"token_id": t.ID, "token_name": t.Name, "scopes": t.Scopes, "expires_at": t.ExpiresAt,
+				"custom_message": fmt.Sprintf("Created personal access token with id %d", t.ID)}})
 	})
 	if err != nil {
 		return nil, "", err
@@ -442,20 +444,27 @@ func (s *Store) ListTokens(ctx context.Context, userID int64) ([]*cairn.Token, e
 	return out, nil
 }
 
-// RevokeToken revokes one of a user's tokens; ENOTFOUND if the user has no
-// token of that id. Revoking a revoked token succeeds.
+// RevokeToken revokes one of a user's tokens, recording it in the audit
+// log; ENOTFOUND if the user has no token of that id. Revoking a revoked
+// token succeeds and records nothing.
 func (s *Store) RevokeToken(ctx context.Context, userID, tokenID int64) error {
 	return s.write(ctx, func(c *conn) error {
-		res, err := c.exec(ctx, "UPDATE personal_access_tokens SET revoked = TRUE WHERE id = ? AND user_id = ?", tokenID, userID)
+		var name string
+		var revoked bool
+		err := c.queryRow(ctx, "SELECT name, revoked FROM personal_access_tokens WHERE id = ? AND user_id = ?"+c.forUpdate(),
+			tokenID, userID).Scan(&name, &revoked)
 		if err != nil {
+			return notFound(fmt.Errorf("revoke token: %w", err), "Token")
+		}
+		if revoked {
+			return nil
+		}
+		if _, err := c.exec(ctx, "UPDATE personal_access_tokens SET revoked = TRUE WHERE id = ?", tokenID); err != nil {
 			return fmt.Errorf("revoke token: %w", err)
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("revoke token: %w", err)
-		} else if n == 0 {
-			return cairn.NotFound("Token")
-		}
-		return nil
+		return s.audit(ctx, c, auditEntry{action: cairn.AuditTokenRevoke, targetType: cairn.AuditEntityUser, targetID: userID,
+			details: map[string]any{"token_id": tokenID, "token_name": name,
+				"custom_message": fmt.Sprintf("Revoked personal access token with id %d", tokenID)}})
 	})
 }
 

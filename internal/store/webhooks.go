@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/cairnhq/cairn"
+	"github.com/cairnhq/cairn/internal/netguard"
 	"github.com/cairnhq/cairn/internal/webhook"
 )
 
@@ -36,6 +38,9 @@ func (s *Store) CreateWebhook(ctx context.Context, in cairn.WebhookCreate) (*cai
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
+	if err := s.checkHookURL(in.URL); err != nil {
+		return nil, err
+	}
 	var id int64
 	err := s.write(ctx, func(c *conn) error {
 		if err := lockGroup(ctx, c, in.GroupID); err != nil {
@@ -58,12 +63,27 @@ func (s *Store) CreateWebhook(ctx context.Context, in cairn.WebhookCreate) (*cai
 		if err != nil {
 			return fmt.Errorf("create webhook: %w", err)
 		}
-		return nil
+		return s.audit(ctx, c, auditEntry{groupID: in.GroupID, action: cairn.AuditWebhookCreate, targetType: "Webhook", targetID: id,
+			details: map[string]any{"add": "webhook", "target_details": auditURL(in.URL), "name": in.Name}})
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.GroupWebhook(ctx, in.GroupID, id)
+}
+
+// checkHookURL refuses a hook URL (valid already) whose host is a literal
+// address, or localhost, outside s.WebhookNetworks, so that its owner
+// learns at once what the sender would refuse on every delivery.
+func (s *Store) checkHookURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return cairn.FieldError("url", "must be a valid URL")
+	}
+	if re, ok := netguard.IsRefused(s.WebhookNetworks.CheckHost(u.Hostname())); ok {
+		return cairn.FieldError("url", "is blocked: "+re.Reason())
+	}
+	return nil
 }
 
 // GroupWebhook returns one of a group's webhooks; ENOTFOUND ("Hook") if
@@ -120,6 +140,11 @@ func (s *Store) UpdateWebhook(ctx context.Context, groupID, id int64, u cairn.We
 	if err := u.Validate(); err != nil {
 		return nil, err
 	}
+	if u.URL != nil {
+		if err := s.checkHookURL(*u.URL); err != nil {
+			return nil, err
+		}
+	}
 	err := s.write(ctx, func(c *conn) error {
 		cur, err := scanWebhook(c.queryRow(ctx, "SELECT "+webhookColumns+" FROM webhooks w WHERE w.id = ? AND w.group_id = ?"+c.forUpdate(), id, groupID))
 		if err != nil {
@@ -134,7 +159,12 @@ func (s *Store) UpdateWebhook(ctx context.Context, groupID, id int64, u cairn.We
 		if err != nil {
 			return fmt.Errorf("update webhook %d: %w", id, err)
 		}
-		return nil
+		changes := webhookChanges(cur, &h)
+		if len(changes) == 0 {
+			return nil
+		}
+		return s.audit(ctx, c, auditEntry{groupID: groupID, action: cairn.AuditWebhookUpdate, targetType: "Webhook", targetID: id,
+			details: map[string]any{"change": "webhook", "target_details": auditURL(h.URL), "changes": changes}})
 	})
 	if err != nil {
 		return nil, err
@@ -147,16 +177,13 @@ func (s *Store) UpdateWebhook(ctx context.Context, groupID, id int64, u cairn.We
 // hook.
 func (s *Store) DeleteWebhook(ctx context.Context, groupID, id int64) error {
 	return s.write(ctx, func(c *conn) error {
-		res, err := c.exec(ctx, "DELETE FROM webhooks WHERE id = ? AND group_id = ?", id, groupID)
+		var hookURL string
+		err := c.queryRow(ctx, "DELETE FROM webhooks WHERE id = ? AND group_id = ? RETURNING url", id, groupID).Scan(&hookURL)
 		if err != nil {
-			return fmt.Errorf("delete webhook %d: %w", id, err)
+			return notFound(fmt.Errorf("delete webhook %d: %w", id, err), "Hook")
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("delete webhook %d: %w", id, err)
-		} else if n == 0 {
-			return cairn.NotFound("Hook")
-		}
-		return nil
+		return s.audit(ctx, c, auditEntry{groupID: groupID, action: cairn.AuditWebhookDelete, targetType: "Webhook", targetID: id,
+			details: map[string]any{"remove": "webhook", "target_details": auditURL(hookURL)}})
 	})
 }
 

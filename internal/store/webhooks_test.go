@@ -103,7 +103,7 @@ func TestWebhookCRUD(t *testing.T) {
 		_, err = s.GroupWebhook(ctx, other.ID, h.ID)
 		issWantCode(t, err, cairn.ENOTFOUND)
 
-		off, url := false, "http://10.0.0.1:8080/hook"
+		off, url := false, "http://203.0.113.7:8080/hook"
 		up, err := s.UpdateWebhook(ctx, f.group.ID, h.ID, cairn.WebhookUpdate{URL: &url, NoteEvents: issPtr(true), EnableSSLVerification: &off})
 		issWantCode(t, err, "")
 		if up.URL != url || !up.NoteEvents || up.EnableSSLVerification || up.Token != "s3cret" || up.Name != "CI" || !up.IssuesEvents {

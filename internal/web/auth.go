@@ -127,6 +127,10 @@ func (w *Web) signIn(rw http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		w.limiter.failed(login, ip, time.Now())
+		if err := w.store.RecordFailedSignIn(r.Context(), login, ip); err != nil {
+			// The visitor's answer does not depend on the log.
+			w.logger.Warn("audit failed sign-in", "err", err)
+		}
 		w.render(rw, r, http.StatusUnauthorized, "signin.html", &Page{Title: "Sign in", Data: data, Error: "Invalid login or password."})
 		return nil
 	}
@@ -135,6 +139,7 @@ func (w *Web) signIn(rw http.ResponseWriter, r *http.Request) error {
 	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
 		_ = w.store.DeleteSession(r.Context(), c.Value)
 	}
+	// CreateSession records the sign-in in the audit log.
 	secret, err := w.store.CreateSession(r.Context(), u.ID, r.UserAgent(), ip)
 	if err != nil {
 		return err
