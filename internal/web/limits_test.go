@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -58,5 +59,18 @@ func TestFormLimits(t *testing.T) {
 				t.Errorf("status %d, want 413", p.Status)
 			}
 		})
+	}
+}
+
+// TestFormTextOnly: a form post carrying NUL or invalid UTF-8 is a 400,
+// not a database error.
+func TestFormTextOnly(t *testing.T) {
+	s := newSite(t)
+	b := s.as("emma")
+	for _, v := range []string{"a\x00b", "bad \xff utf-8"} {
+		p := b.post("/-/profile/personal_access_tokens", url.Values{"name": {v}})
+		if p.Status != http.StatusBadRequest {
+			t.Errorf("name %q: %d", v, p.Status)
+		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"net/http"
+	"strings"
+	"unicode/utf8"
 )
 
 type nonceKey struct{}
@@ -42,5 +44,29 @@ func SecurityHeaders(next http.Handler) http.Handler {
 // browser's Sec-Fetch-Site and Origin headers.
 var csrf = http.NewCrossOriginProtection()
 
-// protect wraps a page handler with CSRF protection.
-func protect(h http.Handler) http.Handler { return csrf.Handler(h) }
+// protect wraps a page handler with CSRF protection and the form check.
+func protect(h http.Handler) http.Handler { return csrf.Handler(textForm(h)) }
+
+// textForm refuses, with the error page and 400, a form post whose fields
+// are not text (invalid UTF-8 or NUL characters, which no database text
+// column holds), before a handler reads them. Paths and queries are checked
+// by the server for every request.
+func textForm(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			if err := r.ParseForm(); err != nil {
+				http.Error(rw, "The form could not be read.", http.StatusBadRequest)
+				return
+			}
+			for k, vs := range r.PostForm {
+				for _, v := range append(vs, k) {
+					if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+						http.Error(rw, "The form holds characters that are not text (NUL or invalid UTF-8).", http.StatusBadRequest)
+						return
+					}
+				}
+			}
+		}
+		next.ServeHTTP(rw, r)
+	})
+}
