@@ -47,6 +47,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return env.importArchive(ctx, rest)
 	case "export":
 		return env.exportArchive(ctx, rest)
+	case "backup":
+		return env.backup(ctx, rest)
+	case "restore":
+		return env.restore(ctx, rest)
 	case "plan":
 		return env.plan(ctx, rest)
 	case "metrics":
@@ -84,6 +88,8 @@ Commands:
   token     create tokens:   cairn token create --username U [--scopes api|read_api]
   import    import an archive: cairn import team.json
   export    export an archive: cairn export > team.json
+  backup    snapshot a live database: cairn backup --out cairn-backup.db
+  restore   restore a backup into a new database: cairn restore --in cairn-backup.db
   plan      a milestone's capacity and plan: cairn plan --group G --milestone M [--json]
             finalise it:     cairn plan finalize --group G --milestone M --username U
   metrics   a team's planning metrics: cairn metrics --group G [--from D] [--to D] [--json]
