@@ -152,7 +152,7 @@ func boardKind(by string) (string, error) {
 type boardContext struct {
 	scope    *teamScope
 	settings planning.Settings
-	timeline *planner.Timeline
+	timeline *planner.TeamMilestones
 	projects []*cairn.Project
 	refs     Refs
 }
@@ -167,7 +167,7 @@ func (w *Web) loadBoardContext(ctx context.Context, s *teamScope) (*boardContext
 	if bc.settings, err = w.planner.Settings(ctx, s.Group.ID); err != nil {
 		return nil, err
 	}
-	if bc.timeline, err = w.planner.Timeline(ctx, s.Group.ID); err != nil {
+	if bc.timeline, err = w.planner.Milestones(ctx, s.Group.ID); err != nil {
 		return nil, err
 	}
 	for page := 1; ; page++ {
@@ -572,7 +572,7 @@ func workflowMove(st planning.Settings, is *cairn.Issue, to string, u *cairn.Iss
 
 // milestoneMove sets u to move issue is to the milestone board's list to:
 // a milestone of the group (by id) or none ("").
-func milestoneMove(t *planner.Timeline, is *cairn.Issue, to string, u *cairn.IssueUpdate) error {
+func milestoneMove(t *planner.TeamMilestones, is *cairn.Issue, to string, u *cairn.IssueUpdate) error {
 	if to == "" {
 		if is.Milestone != nil {
 			u.MilestoneID = cairn.Clear[int64]()

@@ -48,7 +48,7 @@ func newBoardWorld(t *testing.T) *boardWorld {
 	if w.other, err = s.st.ProjectByPath(ctx, demo.GroupPath+"/duo-chat"); err != nil {
 		t.Fatal(err)
 	}
-	tl, err := s.p.Timeline(ctx, w.group.ID)
+	tl, err := s.p.Milestones(ctx, w.group.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

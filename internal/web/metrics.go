@@ -126,7 +126,7 @@ func (w *Web) metricsMilestones(ctx context.Context, groupID int64) ([]*cairn.Mi
 	if w.planner != nil {
 		tm, err := w.planner.Milestones(ctx, groupID)
 		if err == nil {
-			return tm.All, tm.Current, nil
+			return tm.All, tm.InProgress, nil
 		}
 		if cairn.ErrorCode(err) != cairn.EINVALID {
 			return nil, nil, err

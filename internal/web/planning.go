@@ -450,7 +450,7 @@ func (w *Web) renderPlanning(rw http.ResponseWriter, r *http.Request, status int
 	title = "Planning " + p.m.Title
 	data.Dates = planDates(p.m.StartDate, p.m.DueDate)
 	data.Planned = p.tm.Next != nil && p.tm.Next.ID == p.m.ID
-	data.Current = p.tm.Current != nil && p.tm.Current.ID == p.m.ID
+	data.Current = p.tm.InProgress != nil && p.tm.InProgress.ID == p.m.ID
 	pv := p.view
 	if pv == nil {
 		var err error
@@ -596,9 +596,9 @@ func planSwitcher(tm *planner.TeamMilestones, m *cairn.Milestone) (opts []planMi
 		o := tm.All[i]
 		label := o.Title
 		switch {
-		case tm.Next != nil && o.ID == tm.Next.ID && (tm.Current == nil || o.ID != tm.Current.ID):
+		case tm.Next != nil && o.ID == tm.Next.ID && (tm.InProgress == nil || o.ID != tm.InProgress.ID):
 			label += " · being planned"
-		case tm.Current != nil && o.ID == tm.Current.ID:
+		case tm.InProgress != nil && o.ID == tm.InProgress.ID:
 			label += " · current"
 		case o.State == cairn.MilestoneClosed:
 			label += " · closed"

@@ -27,8 +27,8 @@ func planMilestones(t *testing.T, s *site) (*cairn.Group, *planner.TeamMilestone
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tm.Next == nil || tm.Next.Title != "2026-12" || tm.Current == nil || tm.Current.Title != "2026-11" {
-		t.Fatalf("demo milestones: next %v, current %v", tm.Next, tm.Current)
+	if tm.Next == nil || tm.Next.Title != "2026-12" || tm.InProgress == nil || tm.InProgress.Title != "2026-11" {
+		t.Fatalf("demo milestones: next %v, current %v", tm.Next, tm.InProgress)
 	}
 	return g, tm
 }
@@ -132,8 +132,8 @@ func TestPlanningPage(t *testing.T) {
 		`data-confirm="Finalise the plan of 2026-12?`, `>Finalise plan</button>`, `name="reason"`)
 
 	// The switcher's form lands on the milestone's own page.
-	r := emma.get("/groups/code-creation/-/planning?milestone_id=" + strconv.FormatInt(tm.Current.ID, 10))
-	if r.Status != http.StatusSeeOther || r.Location != "/groups/code-creation/-/planning/"+strconv.FormatInt(tm.Current.ID, 10) {
+	r := emma.get("/groups/code-creation/-/planning?milestone_id=" + strconv.FormatInt(tm.InProgress.ID, 10))
+	if r.Status != http.StatusSeeOther || r.Location != "/groups/code-creation/-/planning/"+strconv.FormatInt(tm.InProgress.ID, 10) {
 		t.Fatalf("switcher: %d %q", r.Status, r.Location)
 	}
 	emma.get(r.Location).want(t, http.StatusOK, "<span class=\"plan-title\">2026-11</span>", "current milestone",
