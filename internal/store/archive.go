@@ -611,6 +611,7 @@ func (b *rowBatch) flush(ctx context.Context) error {
 	if b.rows == 0 {
 		return nil
 	}
+	ctx = b.c.ctx(ctx)
 	var err error
 	if p, ok := b.c.q.(preparer); ok && b.rows == b.perStmt {
 		if b.full == nil {

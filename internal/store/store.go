@@ -33,6 +33,9 @@ type Store struct {
 	writeDB *sql.DB
 	// readDB serves reads; on PostgreSQL it is the same pool as writeDB.
 	readDB *sql.DB
+	// committer runs SQLite's writes, letting those that arrive together
+	// share a commit (groupcommit.go); nil on PostgreSQL.
+	committer *groupCommitter
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
@@ -148,6 +151,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			return nil, err
 		}
 	}
+	if s.dialect.name == "sqlite" {
+		s.committer = newGroupCommitter(s)
+	}
 	return s, nil
 }
 
@@ -191,6 +197,9 @@ func sqliteDSN(path, txlock string) string {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	if s.committer != nil {
+		s.committer.close()
+	}
 	var err error
 	if s.readDB != nil && s.readDB != s.writeDB {
 		err = s.readDB.Close()

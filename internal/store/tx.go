@@ -27,18 +27,30 @@ type conn struct {
 	s       *Store
 	inTx    bool
 	afterFn []func()
+	// stmtCtx, when set, replaces the context statements are given: the
+	// group committer runs a write with its caller's values but without
+	// its cancellation (groupcommit.go).
+	stmtCtx context.Context
+}
+
+// ctx returns the context a statement runs with.
+func (c *conn) ctx(ctx context.Context) context.Context {
+	if c.stmtCtx != nil {
+		return c.stmtCtx
+	}
+	return ctx
 }
 
 func (c *conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return c.q.ExecContext(ctx, c.d.rebind(query), args...)
+	return c.q.ExecContext(c.ctx(ctx), c.d.rebind(query), args...)
 }
 
 func (c *conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return c.q.QueryContext(ctx, c.d.rebind(query), args...)
+	return c.q.QueryContext(c.ctx(ctx), c.d.rebind(query), args...)
 }
 
 func (c *conn) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return c.q.QueryRowContext(ctx, c.d.rebind(query), args...)
+	return c.q.QueryRowContext(c.ctx(ctx), c.d.rebind(query), args...)
 }
 
 // insert runs an INSERT … RETURNING id and returns the id.
@@ -64,24 +76,48 @@ const maxTxAttempts = 5
 // write runs fn in one write transaction: committed if fn returns nil,
 // rolled back otherwise. A transaction that failed only because a concurrent
 // one won (serialization failure, deadlock, busy) runs again, so fn must not
-// keep state between calls.
+// keep state between calls. On SQLite the group committer runs it, sharing
+// one commit among the writes that arrive together (groupcommit.go).
 func (s *Store) write(ctx context.Context, fn func(c *conn) error) error {
+	if s.committer != nil {
+		return s.mapErr(s.committer.do(ctx, fn))
+	}
+	var after []func()
+	err := s.retryWrite(ctx, func(ctx context.Context) error {
+		var err error
+		after, err = s.writeOnce(ctx, fn)
+		return err
+	})
+	if err != nil {
+		return s.mapErr(err)
+	}
+	for _, f := range after {
+		f()
+	}
+	return nil
+}
+
+// retryWrite runs once until it succeeds, fails for a reason other than a
+// lost race, or has been tried maxTxAttempts times.
+func (s *Store) retryWrite(ctx context.Context, once func(ctx context.Context) error) error {
 	var err error
 	for attempt := 1; attempt <= maxTxAttempts; attempt++ {
-		err = s.writeOnce(ctx, fn)
+		err = once(ctx)
 		if err == nil || !isRetryable(err) || ctx.Err() != nil {
 			break
 		}
 		s.Logger.Debug("transaction retried", "attempt", attempt, "err", err)
 		time.Sleep(time.Duration(attempt*attempt) * 5 * time.Millisecond)
 	}
-	return s.mapErr(err)
+	return err
 }
 
-func (s *Store) writeOnce(ctx context.Context, fn func(c *conn) error) (err error) {
+// writeOnce runs fn in a transaction of its own and returns, once it has
+// committed, the functions fn asked to run after the commit.
+func (s *Store) writeOnce(ctx context.Context, fn func(c *conn) error) (after []func(), err error) {
 	tx, err := s.writeDB.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
+		return nil, fmt.Errorf("begin transaction: %w", err)
 	}
 	c := &conn{q: tx, d: s.dialect, s: s, inTx: true}
 	defer func() {
@@ -94,15 +130,12 @@ func (s *Store) writeOnce(ctx context.Context, fn func(c *conn) error) (err erro
 		}
 	}()
 	if err = fn(c); err != nil {
-		return err
+		return nil, err
 	}
 	if err = tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return nil, fmt.Errorf("commit: %w", err)
 	}
-	for _, f := range c.afterFn {
-		f()
-	}
-	return nil
+	return c.afterFn, nil
 }
 
 // mapErr turns driver errors a user should see into *cairn.Error: an
