@@ -109,6 +109,15 @@ func (a *API) issueFilter(ctx context.Context, p *Params, u *cairn.User) (cairn.
 		return f, false, invalidValue("scope")
 	}
 
+	// Cairn has no iterations: no issue is in one. glab's --iteration
+	// sends iteration_id; answering with every issue would claim they all
+	// are, so anything but "None" matches nothing (iid 0 never exists).
+	for _, name := range []string{"iteration_id", "iteration_title"} {
+		if v, ok := p.String(name); ok && v != "" && special(v) != cairn.FilterNone {
+			f.IIDs = []int64{0}
+		}
+	}
+
 	f.NotLabels, _ = p.StringList("not[labels]")
 	if s, ok := p.String("not[milestone]"); ok {
 		f.NotMilestone = special(s)

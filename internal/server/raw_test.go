@@ -192,6 +192,16 @@ func TestPaginationHeaders(t *testing.T) {
 				t.Errorf("empty list: %q total %q pages %q", res.body, res.header.Get("X-Total"), res.header.Get("X-Total-Pages"))
 			}
 		})
+		t.Run("Iterations", func(t *testing.T) {
+			// Cairn has no iterations: glab's --iteration must not list
+			// every issue as if it were in one; None keeps them all.
+			for q, want := range map[string]string{"?iteration_id=3": "0", "?iteration_id=Any": "0", "?iteration_title=Sprint+1": "0", "?iteration_id=None": "5"} {
+				res := f.do("GET", path+q, f.token, "")
+				if res.status != http.StatusOK || res.header.Get("X-Total") != want {
+					t.Errorf("%s: status %d, X-Total %q, want %s", q, res.status, res.header.Get("X-Total"), want)
+				}
+			}
+		})
 		t.Run("PerPageCapped", func(t *testing.T) {
 			res := f.do("GET", path+"?per_page=1000", f.token, "")
 			if res.header.Get("X-Per-Page") != "100" {
