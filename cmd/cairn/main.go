@@ -90,9 +90,9 @@ Commands:
   export    export an archive: cairn export > team.json
   backup    snapshot a live database: cairn backup --out cairn-backup.db
   restore   restore a backup into a new database: cairn restore --in cairn-backup.db
-  plan      a milestone's capacity and plan: cairn plan --group G --milestone M [--json]
+  plan      a milestone's capacity and plan: cairn plan --group G --milestone M [--json | --csv | --capacity-csv]
             finalise it:     cairn plan finalize --group G --milestone M --username U
-  metrics   a team's planning metrics: cairn metrics --group G [--from D] [--to D] [--json]
+  metrics   a team's planning metrics: cairn metrics --group G [--from D] [--to D] [--json | --csv]
   version   print the version
 
 Every command takes --db (or CAIRN_DB): a file path or sqlite: URL (default

@@ -17,18 +17,23 @@ import (
 // metrics runs `cairn metrics`: a team's planning metrics over a window,
 // as tables, or as GET /groups/:id/planning_metrics answers them.
 func (e *environment) metrics(ctx context.Context, args []string) error {
-	f := e.newFlags("metrics", "metrics --group G [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json] [--db cairn.db]")
+	f := e.newFlags("metrics", "metrics --group G [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json | --csv] [--db cairn.db]")
 	db := f.dbFlag()
 	group := f.FlagSet.String("group", "", "the team: a group path or id (required)")
 	from := f.FlagSet.String("from", "", "first date of the window (default: 89 days before --to)")
 	to := f.FlagSet.String("to", "", "last date of the window (default: today in the team's time zone)")
 	asJSON := f.FlagSet.Bool("json", false, "print the JSON of GET /groups/:id/planning_metrics")
+	asCSV := f.FlagSet.Bool("csv", false, "print CSV, one row per milestone due in the window, as GET /groups/:id/planning_metrics.csv answers it")
 	if err := f.parse(args); err != nil {
 		return helpOK(err)
 	}
 	if *group == "" {
 		fmt.Fprintln(e.stderr, "cairn metrics: --group is required")
 		f.Usage()
+		return errUsage
+	}
+	if *asJSON && *asCSV {
+		fmt.Fprintln(e.stderr, "cairn metrics: --json and --csv print different things; choose one")
 		return errUsage
 	}
 	s, err := e.openStore(ctx, *db, nil)
@@ -39,6 +44,15 @@ func (e *environment) metrics(ctx context.Context, args []string) error {
 	g, err := metricsGroup(ctx, s, *group)
 	if err != nil {
 		return err
+	}
+	if *asCSV {
+		// The command line reads its own database: no bound on the
+		// milestones of the window, unlike the server.
+		rep, wins, err := s.PlanningMetricsByMilestone(ctx, g.ID, *from, *to, 0)
+		if err != nil {
+			return err
+		}
+		return api.WriteMetricsCSV(e.stdout, rep, wins)
 	}
 	rep, err := s.PlanningMetrics(ctx, g.ID, *from, *to)
 	if err != nil {

@@ -27,18 +27,24 @@ func (e *environment) plan(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "finalize" {
 		return e.planFinalize(ctx, args[1:])
 	}
-	f := e.newFlags("plan", "plan --group G --milestone M [--json] [--db cairn.db] [--base-url URL]")
+	f := e.newFlags("plan", "plan --group G --milestone M [--json | --csv | --capacity-csv] [--db cairn.db] [--base-url URL]")
 	db := f.dbFlag()
 	group := f.FlagSet.String("group", "", "the team: a group path or id (required)")
 	milestone := f.FlagSet.String("milestone", "", "the milestone to plan: its title or id (required)")
 	asJSON := f.FlagSet.Bool("json", false, `print {"capacity":…,"plan":…} as the API answers them`)
-	baseURL := f.String("base-url", defaultBaseURL, "external URL of the server, for web_url in --json")
+	asCSV := f.FlagSet.Bool("csv", false, "print the plan as CSV, one row per issue, as GET …/plan.csv answers it")
+	capacityCSV := f.FlagSet.Bool("capacity-csv", false, "print the capacity table as CSV, one row per member, as GET …/capacity.csv answers it")
+	baseURL := f.String("base-url", defaultBaseURL, "external URL of the server, for web_url in --json and url in --csv")
 	if err := f.parse(args); err != nil {
 		return helpOK(err)
 	}
 	if *group == "" || *milestone == "" {
 		fmt.Fprintln(e.stderr, "cairn plan: --group and --milestone are required")
 		f.Usage()
+		return errUsage
+	}
+	if countTrue(*asJSON, *asCSV, *capacityCSV) > 1 {
+		fmt.Fprintln(e.stderr, "cairn plan: --json, --csv and --capacity-csv print different things; choose one")
 		return errUsage
 	}
 	s, err := e.openStore(ctx, *db, nil)
@@ -51,6 +57,13 @@ func (e *environment) plan(ctx context.Context, args []string) error {
 		return err
 	}
 	p := planner.New(s, nil)
+	if *asCSV || *capacityCSV {
+		pv, err := p.Plan(ctx, g.ID, m.ID)
+		if err != nil {
+			return fmt.Errorf("plan: %w", err)
+		}
+		return writePlanCSV(e.stdout, pv, strings.TrimRight(*baseURL, "/"), *capacityCSV)
+	}
 	cv, err := p.Capacity(ctx, g.ID, m.ID)
 	if err != nil {
 		return fmt.Errorf("capacity: %w", err)

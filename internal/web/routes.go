@@ -62,6 +62,8 @@ func (w *Web) Register(mux *http.ServeMux, wrap func(pattern string, h http.Hand
 	// status.go).
 	user("GET /groups/{group}/-/planning", w.planning)
 	user("GET /groups/{group}/-/planning/{milestone_id}", w.planningMilestone)
+	user("GET /groups/{group}/-/planning/{milestone_id}/plan.csv", w.planningCSV)
+	user("GET /groups/{group}/-/planning/{milestone_id}/capacity.csv", w.capacityCSV)
 	user("POST /groups/{group}/-/planning/{milestone_id}/finalize", w.finalizePlanning)
 	user("POST /groups/{group}/-/planning/{milestone_id}/parking_lot", w.addParkingLot)
 	user("POST /groups/{group}/-/planning/{milestone_id}/parking_lot/{entry_id}/delete", w.removeParkingLot)
@@ -70,6 +72,7 @@ func (w *Web) Register(mux *http.ServeMux, wrap func(pattern string, h http.Hand
 	// Metrics charts and the team page: members, time off, planning
 	// settings (metrics.go, team.go, team_settings.go).
 	user("GET /groups/{group}/-/metrics", w.metrics)
+	user("GET /groups/{group}/-/metrics.csv", w.metricsCSV)
 	user("GET /groups/{group}/-/team", w.teamPage)
 	user("POST /groups/{group}/-/team/members/{user_id}", w.teamMember)
 	user("POST /groups/{group}/-/team/time_off", w.teamAddTimeOff)
