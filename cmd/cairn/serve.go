@@ -14,6 +14,7 @@ import (
 
 	"github.com/cairnhq/cairn"
 	"github.com/cairnhq/cairn/internal/demo"
+	"github.com/cairnhq/cairn/internal/monitor"
 	"github.com/cairnhq/cairn/internal/netguard"
 	"github.com/cairnhq/cairn/internal/notify"
 	"github.com/cairnhq/cairn/internal/planner"
@@ -40,10 +41,32 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	smtpFrom := f.String("smtp-from", "", `sender of e-mails, e.g. "Cairn <cairn@example.com>"`)
 	smtpTLS := f.String("smtp-tls", "starttls", "SMTP transport security: starttls, tls or none")
 	allowNets := f.String("webhook-allow-networks", "", `non-public networks webhooks may call: comma-separated CIDRs or addresses, or "private" (10/8, 172.16/12, 192.168/16, fc00::/7)`)
+	metricsAddr := f.String("metrics-addr", "", "serve Prometheus metrics at /metrics on this separate address, e.g. 127.0.0.1:9100 (default: not at all, or on --addr when CAIRN_METRICS_TOKEN is set)")
+	pprofAddr := f.String("pprof-addr", "", "serve Go's profiler (net/http/pprof) at /debug/pprof/ on this separate address, e.g. 127.0.0.1:6060 (default: off)")
 	if err := f.parse(args); err != nil {
 		return helpOK(err)
 	}
 	logger := e.logger(*logLevel)
+	if *pprofAddr != "" {
+		stopPprof, err := startPprof(*pprofAddr, logger)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
+	}
+	// The metrics token comes from the environment only, so that it never
+	// shows in a process list.
+	metricsToken := e.getenv("CAIRN_METRICS_TOKEN")
+	if metricsToken != "" {
+		if err := monitor.ValidateToken(metricsToken); err != nil {
+			return fmt.Errorf("CAIRN_METRICS_TOKEN: %w", err)
+		}
+	}
+	if *metricsAddr != "" {
+		if _, _, err := net.SplitHostPort(*metricsAddr); err != nil {
+			return fmt.Errorf("--metrics-addr: %q is not host:port (e.g. 127.0.0.1:9100)", *metricsAddr)
+		}
+	}
 	mailer, err := e.mailer(*smtpHost, *smtpPort, *smtpUser, *smtpFrom, *smtpTLS)
 	if err != nil {
 		return err
@@ -68,6 +91,13 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
+	var metricsLn net.Listener
+	if *metricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", *metricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("--metrics-addr: listen on %s: %w", *metricsAddr, err)
+		}
+	}
 	url := strings.TrimRight(*baseURL, "/")
 	if url == "" {
 		url = "http://" + displayAddr(ln.Addr())
@@ -90,6 +120,13 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	worker := &notify.Worker{Store: s, Senders: senders, Logger: logger.With("component", "outbox")}
 	s.OnDelivery = worker.Wake
 	sched := scheduler.New(s, p, s, logger.With("component", "scheduler"))
+	// Metrics are measured only when they are served somewhere.
+	var metrics *monitor.Metrics
+	if metricsLn != nil || metricsToken != "" {
+		metrics = monitor.New(monitor.Config{Version: Version, Revision: Revision(), Pools: s.PoolStats, Logger: logger})
+		sched.OnStep = metrics.StepDone
+		worker.OnAttempt = metrics.DeliveryDone
+	}
 	bg, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
 	var background sync.WaitGroup
@@ -108,6 +145,9 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		Version:  Version,
 		Revision: Revision(),
 		Web:      pages,
+
+		Metrics:      metrics,
+		MetricsToken: metricsToken,
 	})
 	srv := &http.Server{
 		Handler:           h.Handler(),
@@ -117,6 +157,23 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
+	if metricsLn != nil {
+		// Scrapes end with the process: the listener closes when serve
+		// returns, after the main server's shutdown.
+		msrv := metrics.NewServer(metricsToken, logger)
+		defer msrv.Close()
+		go func() {
+			if err := msrv.Serve(metricsLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				logger.Error("metrics listener failed", "err", err)
+			}
+		}()
+		murl := "http://" + displayAddr(metricsLn.Addr()) + monitor.Path
+		logger.Info("metrics listening", "url", murl, "token", metricsToken != "")
+		fmt.Fprintf(e.stderr, "Metrics are served at %s\n", murl)
+	}
+	if metricsToken != "" {
+		logger.Info("metrics served on the public port with a bearer token", "url", url+monitor.Path)
+	}
 	logger.Info("cairn listening", "url", url, "database", s.Dialect(), "startup", time.Since(started).Round(time.Millisecond))
 	fmt.Fprintf(e.stderr, "Cairn is running at %s\n", url)
 

@@ -15,6 +15,17 @@ import (
 	"github.com/cairnhq/cairn/internal/store"
 )
 
+// The results of a delivery attempt, as Worker.OnAttempt reports them.
+const (
+	// ResultDelivered: the receiver accepted the delivery.
+	ResultDelivered = "delivered"
+	// ResultRetried: the attempt failed and another one is scheduled.
+	ResultRetried = "retried"
+	// ResultFailed: the attempt failed for good (a permanent failure, or
+	// the last of MaxAttempts).
+	ResultFailed = "failed"
+)
+
 // Worker defaults.
 const (
 	DefaultPoll        = 5 * time.Second
@@ -61,6 +72,12 @@ type Worker struct {
 	// Now is the worker's clock, for retry times; default the store's.
 	Now    func() time.Time
 	Logger *slog.Logger
+	// OnAttempt, when set, is called after each attempt this worker made
+	// and recorded, with the delivery's kind, the attempt's result
+	// (ResultDelivered, ResultRetried or ResultFailed) and how long the
+	// sending took, for monitoring. It runs on the sending goroutines, so
+	// it must be safe for concurrent use and return quickly.
+	OnAttempt func(kind, result string, took time.Duration)
 
 	once sync.Once
 	wake chan struct{}
@@ -213,17 +230,23 @@ func (w *Worker) deliver(ctx context.Context, d *store.Delivery) error {
 		return nil
 	}
 	r := store.DeliveryResult{Err: err, ResponseStatus: out.Status, ResponseBody: out.Body, Duration: time.Since(start)}
+	result := ResultDelivered
 	switch {
 	case err == nil:
 		log.Debug("delivered", "status", out.Status)
 	case out.Permanent || d.Attempts >= w.MaxAttempts:
+		result = ResultFailed
 		log.Warn("delivery failed for good", "status", out.Status, "err", err)
 	default:
+		result = ResultRetried
 		r.RetryAt = w.now().Add(w.Backoff(d.Attempts))
 		log.Info("delivery failed; will retry", "status", out.Status, "err", err, "retry_at", r.RetryAt)
 	}
 	if ferr := w.Store.FinishDelivery(ctx, d.ID, w.Owner, r); ferr != nil {
 		return fmt.Errorf("record delivery %d: %w", d.ID, ferr)
+	}
+	if w.OnAttempt != nil {
+		w.OnAttempt(d.Kind, result, r.Duration)
 	}
 	return nil
 }

@@ -72,6 +72,11 @@ type Scheduler struct {
 	// each further retry waits twice as long, at most an hour.
 	Backoff time.Duration
 	Logger  *slog.Logger
+	// OnStep, when set, is called after each step this instance ran and
+	// recorded, with its kind (a planning.Step constant), how long it took
+	// and its error (nil when it succeeded), for monitoring. A step cut
+	// short by shutdown is not reported: its attempt does not count.
+	OnStep func(kind string, took time.Duration, err error)
 
 	once sync.Once
 }
@@ -257,7 +262,9 @@ func (s *Scheduler) runOccurrence(ctx context.Context, t *team, o planning.Occur
 	}
 	log := s.Logger.With("key", o.Key, "group", t.group.Path, "attempt", attempt)
 	stepCtx, cancel := context.WithTimeout(ctx, s.Lease*3/4)
+	began := time.Now()
 	runErr := s.step(stepCtx, t, o)
+	took := time.Since(began)
 	cancel()
 	if runErr != nil && ctx.Err() != nil {
 		// Shutting down: leave the claim to run out, so that the attempt
@@ -268,6 +275,9 @@ func (s *Scheduler) runOccurrence(ctx context.Context, t *team, o planning.Occur
 	if err := s.Store.FinishJob(ctx, o.Key, s.Owner, runErr, retryAt, s.MaxAttempts); err != nil {
 		log.Error("record scheduled step", "err", err)
 		return errors.Join(runErr, err)
+	}
+	if s.OnStep != nil {
+		s.OnStep(o.Kind, took, runErr)
 	}
 	switch {
 	case runErr == nil:

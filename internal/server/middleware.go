@@ -14,6 +14,7 @@ import (
 
 	"github.com/cairnhq/cairn"
 	"github.com/cairnhq/cairn/internal/api"
+	"github.com/cairnhq/cairn/internal/monitor"
 )
 
 func writeJSON(w http.ResponseWriter, status int, v any) { api.WriteJSON(w, status, v) }
@@ -122,8 +123,8 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // accessLog logs one line per request: method, route pattern, path, status,
-// duration, size and user. Health probes log at debug level, as they come
-// every few seconds.
+// duration, size and user. Health probes and metrics scrapes log at debug
+// level, as they come every few seconds.
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -136,7 +137,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		}
 		level := slog.LevelInfo
 		switch {
-		case strings.HasPrefix(r.URL.Path, "/-/"):
+		case strings.HasPrefix(r.URL.Path, "/-/"), st.pattern == "GET "+monitor.Path:
 			level = slog.LevelDebug
 		case status >= 500:
 			level = slog.LevelWarn
@@ -259,8 +260,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	})
 }
 
-// route records the matched route pattern for the access log.
-func route(pattern string, next http.Handler) http.Handler {
+// route records the matched route pattern for the access log and, with
+// metrics on, counts and times the route's requests by that pattern.
+func (s *Server) route(pattern string, next http.Handler) http.Handler {
+	if s.metrics != nil {
+		next = s.metrics.InstrumentRoute(pattern, next)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		stateFrom(r.Context()).pattern = pattern
 		next.ServeHTTP(w, r)

@@ -11,6 +11,7 @@ import (
 // hands the handlers the decoded value.
 func (s *Server) routes(mux *http.ServeMux) {
 	a := s.api
+	route := s.route
 	// v4 registers an authenticated GitLab API route.
 	v4 := func(pattern string, h api.HandlerFunc) {
 		mux.Handle(pattern, route(pattern, s.authenticate(a.Handler(h))))
@@ -21,6 +22,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	}
 	mux.Handle("GET /-/health", route("GET /-/health", http.HandlerFunc(s.health)))
 	mux.Handle("GET /-/readiness", route("GET /-/readiness", http.HandlerFunc(s.readiness)))
+	if s.metricsPage != nil {
+		mux.Handle("GET /metrics", route("GET /metrics", s.metricsPage))
+	}
 
 	v4("GET /api/v4/version", a.Version)
 	v4("GET /api/v4/user", a.CurrentUser)

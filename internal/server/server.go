@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cairnhq/cairn/internal/api"
+	"github.com/cairnhq/cairn/internal/monitor"
 	"github.com/cairnhq/cairn/internal/planner"
 	"github.com/cairnhq/cairn/internal/web"
 )
@@ -39,6 +40,14 @@ type Config struct {
 	MaxBodyBytes int64
 	// Web serves the pages; nil serves the API only.
 	Web *web.Web
+	// Metrics, when set, counts and times the requests of every route by
+	// its pattern. Nil measures nothing.
+	Metrics *monitor.Metrics
+	// MetricsToken, when set with Metrics, serves the metrics at GET
+	// /metrics to requests with "Authorization: Bearer <MetricsToken>"
+	// (401 to others). Empty leaves /metrics an unknown route (404): the
+	// metrics are then served on a listener of their own, or not at all.
+	MetricsToken string
 }
 
 // Server is Cairn's HTTP handler with its routes and middleware.
@@ -50,6 +59,10 @@ type Server struct {
 	maxBodyBytes int64
 	web          *web.Web
 	handler      http.Handler
+	metrics      *monitor.Metrics
+	// metricsPage serves GET /metrics on this handler; nil without a
+	// metrics token.
+	metricsPage http.Handler
 }
 
 // New returns a Server for cfg.
@@ -66,6 +79,7 @@ func New(cfg Config) *Server {
 		logger:       cfg.Logger,
 		maxBodyBytes: cfg.MaxBodyBytes,
 		web:          cfg.Web,
+		metrics:      cfg.Metrics,
 		api: api.New(api.Config{
 			Services: cfg.Services,
 			Planner:  cfg.Planner,
@@ -74,6 +88,9 @@ func New(cfg Config) *Server {
 			Version:  cfg.Version,
 			Revision: cfg.Revision,
 		}),
+	}
+	if cfg.Metrics != nil && cfg.MetricsToken != "" {
+		s.metricsPage = monitor.RequireToken(cfg.MetricsToken, cfg.Metrics.Handler())
 	}
 	mux := http.NewServeMux()
 	s.routes(mux)
