@@ -128,6 +128,11 @@ func (g *groupCommitter) loop() {
 
 // run commits a group: alone when it is one write, together otherwise.
 func (g *groupCommitter) run(group []*writeRequest) {
+	// No transaction holds the connection now: prepare the statements the
+	// last writes asked for (stmtcache.go).
+	if g.s.writeStmts != nil {
+		g.s.writeStmts.prepareWanted(context.Background())
+	}
 	live := group[:0]
 	for _, r := range group {
 		if err := r.ctx.Err(); err != nil {
@@ -198,7 +203,7 @@ func (g *groupCommitter) together(group []*writeRequest) []*writeRequest {
 			broken = true
 			break
 		}
-		c := &conn{q: tx, d: s.dialect, s: s, inTx: true, stmtCtx: ctx}
+		c := &conn{q: tx, tx: tx, d: s.dialect, s: s, inTx: true, stmtCtx: ctx, stmts: s.writeStmts}
 		panicked, err := callWrite(r.fn, c)
 		if err == nil && panicked == nil {
 			if _, err := tx.ExecContext(ctx, "RELEASE cairn_write"); err != nil {

@@ -36,6 +36,10 @@ type Store struct {
 	// committer runs SQLite's writes, letting those that arrive together
 	// share a commit (groupcommit.go); nil on PostgreSQL.
 	committer *groupCommitter
+	// writeStmts and readStmts cache SQLite's prepared statements
+	// (stmtcache.go); nil on PostgreSQL. With :memory: both are the one
+	// pool's.
+	writeStmts, readStmts *stmtCache
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
@@ -152,6 +156,11 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		}
 	}
 	if s.dialect.name == "sqlite" {
+		s.writeStmts = newStmtCache(s.writeDB)
+		s.readStmts = s.writeStmts
+		if s.readDB != s.writeDB {
+			s.readStmts = newStmtCache(s.readDB)
+		}
 		s.committer = newGroupCommitter(s)
 	}
 	return s, nil
@@ -199,6 +208,11 @@ func sqliteDSN(path, txlock string) string {
 func (s *Store) Close() error {
 	if s.committer != nil {
 		s.committer.close()
+	}
+	for _, c := range []*stmtCache{s.readStmts, s.writeStmts} {
+		if c != nil {
+			c.close()
+		}
 	}
 	var err error
 	if s.readDB != nil && s.readDB != s.writeDB {

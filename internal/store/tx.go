@@ -22,7 +22,11 @@ type queryer interface {
 // it to their lowercase helpers, so a helper works the same inside and
 // outside a transaction.
 type conn struct {
-	q       queryer
+	q queryer
+	// tx is q when it is a transaction; stmts is the statement cache of
+	// the pool behind q (SQLite only; stmtcache.go).
+	tx      *sql.Tx
+	stmts   *stmtCache
 	d       dialect
 	s       *Store
 	inTx    bool
@@ -41,16 +45,45 @@ func (c *conn) ctx(ctx context.Context) context.Context {
 	return ctx
 }
 
+// prepared returns the cached prepared statement for query, usable on c,
+// or nil to run query as it is.
+func (c *conn) prepared(ctx context.Context, query string) *sql.Stmt {
+	if c.stmts == nil {
+		return nil
+	}
+	if c.tx == nil {
+		return c.stmts.forPool(ctx, query)
+	}
+	st := c.stmts.lookup(query)
+	if st == nil {
+		c.stmts.ask(query)
+		return nil
+	}
+	return c.tx.StmtContext(ctx, st)
+}
+
 func (c *conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return c.q.ExecContext(c.ctx(ctx), c.d.rebind(query), args...)
+	ctx, query = c.ctx(ctx), c.d.rebind(query)
+	if st := c.prepared(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return c.q.ExecContext(ctx, query, args...)
 }
 
 func (c *conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return c.q.QueryContext(c.ctx(ctx), c.d.rebind(query), args...)
+	ctx, query = c.ctx(ctx), c.d.rebind(query)
+	if st := c.prepared(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return c.q.QueryContext(ctx, query, args...)
 }
 
 func (c *conn) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return c.q.QueryRowContext(c.ctx(ctx), c.d.rebind(query), args...)
+	ctx, query = c.ctx(ctx), c.d.rebind(query)
+	if st := c.prepared(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return c.q.QueryRowContext(ctx, query, args...)
 }
 
 // insert runs an INSERT … RETURNING id and returns the id.
@@ -68,7 +101,9 @@ func (c *conn) forUpdate() string { return c.d.forUpdate }
 func (c *conn) afterCommit(fn func()) { c.afterFn = append(c.afterFn, fn) }
 
 // read returns a conn on the read pool.
-func (s *Store) read() *conn { return &conn{q: s.readDB, d: s.dialect, s: s} }
+func (s *Store) read() *conn {
+	return &conn{q: s.readDB, d: s.dialect, s: s, stmts: s.readStmts}
+}
 
 // maxTxAttempts bounds how often a transaction that lost a race is re-run.
 const maxTxAttempts = 5
@@ -119,7 +154,7 @@ func (s *Store) writeOnce(ctx context.Context, fn func(c *conn) error) (after []
 	if err != nil {
 		return nil, fmt.Errorf("begin transaction: %w", err)
 	}
-	c := &conn{q: tx, d: s.dialect, s: s, inTx: true}
+	c := &conn{q: tx, tx: tx, d: s.dialect, s: s, inTx: true, stmts: s.writeStmts}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = tx.Rollback()
