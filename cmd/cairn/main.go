@@ -44,6 +44,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "token":
 		return env.token(ctx, rest)
 	case "import":
+		if len(rest) > 0 && rest[0] == "gitlab" {
+			return env.importGitLab(ctx, rest[1:])
+		}
 		return env.importArchive(ctx, rest)
 	case "export":
 		return env.exportArchive(ctx, rest)
@@ -87,6 +90,7 @@ Commands:
   user      create users:    cairn user create --username U [--admin] [--password-stdin]
   token     create tokens:   cairn token create --username U [--scopes api|read_api]
   import    import an archive: cairn import team.json
+            or a GitLab group: cairn import gitlab --url URL --group PATH
   export    export an archive: cairn export > team.json
   backup    snapshot a live database: cairn backup --out cairn-backup.db
   restore   restore a backup into a new database: cairn restore --in cairn-backup.db

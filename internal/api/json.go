@@ -537,6 +537,9 @@ type issueJSON struct {
 	ImportedFrom         string         `json:"imported_from"`
 	// ParentID is Cairn's: the issue this one is a sub-task of (global id).
 	ParentID *int64 `json:"parent_id"`
+	// RelativePosition is Cairn's manual rank (lower first; null when never
+	// ranked), so that an import from another Cairn keeps the board order.
+	RelativePosition *int64 `json:"relative_position"`
 }
 
 func (v *view) issue(i *cairn.Issue, labelDetails bool) (*issueJSON, error) {
@@ -583,10 +586,11 @@ func (v *view) issue(i *cairn.Issue, labelDetails bool) (*issueJSON, error) {
 			AwardEmoji: api + "/issues/" + iid + "/award_emoji",
 			Project:    api,
 		},
-		References:   referencesJSON{Short: "#" + iid, Relative: "#" + iid, Full: full + "#" + iid},
-		Severity:     "UNKNOWN",
-		ImportedFrom: "none",
-		ParentID:     i.ParentID,
+		References:       referencesJSON{Short: "#" + iid, Relative: "#" + iid, Full: full + "#" + iid},
+		Severity:         "UNKNOWN",
+		ImportedFrom:     "none",
+		ParentID:         i.ParentID,
+		RelativePosition: i.RelativePosition,
 		TimeStats: timeStatsJSON{
 			TimeEstimate:        i.TimeEstimate,
 			TotalTimeSpent:      i.TotalTimeSpent,

@@ -36,6 +36,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	v4("GET /api/v4/groups", a.ListGroups)
 	v4("POST /api/v4/groups", a.CreateGroup)
 	v4("GET /api/v4/groups/{id}", a.GetGroup)
+	v4("GET /api/v4/groups/{id}/projects", a.ListGroupProjects)
 	v4("GET /api/v4/groups/{id}/members", a.ListGroupMembers)
 	v4("POST /api/v4/groups/{id}/members", a.AddGroupMember)
 	v4("GET /api/v4/groups/{id}/members/{user_id}", a.GetGroupMember)
@@ -124,6 +125,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 		v4("POST /api/v4/groups/{id}/milestones/{milestone_id}/parking_lot", a.AddParkingLot)
 		v4("DELETE /api/v4/groups/{id}/milestones/{milestone_id}/parking_lot/{entry_id}", a.DeleteParkingLot)
 		v4("GET /api/v4/groups/{id}/work_queue", a.GetWorkQueue)
+		v4("GET /api/v4/groups/{id}/milestone_plans", a.ListMilestonePlans)
 	}
 
 	// Refinement and metrics (Cairn's own): description templates, the
