@@ -4,20 +4,28 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/cairnhq/cairn"
+	"github.com/cairnhq/cairn/internal/store"
 )
 
 // Error writes err as GitLab does: the status its code maps to and GitLab's
-// body for it (see ErrorBody). Errors without a code are bugs or outages the
-// client cannot act on: they are logged with the request's logger and answer
-// a bare 500, so that no internals leak.
+// body for it (see ErrorBody). An unreachable database answers 503 with
+// Retry-After. Other errors without a code are bugs the client cannot act
+// on: they are logged with the request's logger and answer a bare 500, so
+// that no internals leak.
 func (a *API) Error(w http.ResponseWriter, r *http.Request, err error) {
 	status, body := ErrorBody(err)
 	switch {
 	case status == http.StatusInternalServerError && errors.Is(err, context.Canceled):
 		// The client went away; nobody reads the answer and nothing is broken.
 		a.log(r).Info("request canceled", "err", err)
+	case status == http.StatusServiceUnavailable:
+		// The database is down or restarting: the client is to come back
+		// soon, and the pool reconnects by itself.
+		w.Header().Set("Retry-After", strconv.Itoa(store.RetryAfterSeconds))
+		a.log(r).Warn("database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
 	case status >= 500:
 		a.log(r).Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 	}
@@ -35,13 +43,17 @@ func (a *API) Error(w http.ResponseWriter, r *http.Request, err error) {
 //	EFORBIDDEN     403 {"message":"403 Forbidden"}
 //	ECONFLICT      409 {"message":"…"}
 //	ETOOLARGE      413 {"message":"413 Request Entity Too Large"}
-//	EUNAVAILABLE   503 {"message":"503 Service Unavailable"}
+//	EUNAVAILABLE   503 {"message":"503 Service Unavailable"}, also for a
+//	               database that cannot be reached (store.IsUnavailable)
 //	anything else  500 {"message":"500 Internal Server Error"}
 func ErrorBody(err error) (int, any) {
 	var e *cairn.Error
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
 		return http.StatusRequestEntityTooLarge, message("413 Request Entity Too Large")
+	}
+	if store.IsUnavailable(err) {
+		return http.StatusServiceUnavailable, message("503 Service Unavailable")
 	}
 	if !errors.As(err, &e) {
 		return http.StatusInternalServerError, message("500 Internal Server Error")

@@ -2,13 +2,19 @@ package api_test
 
 import (
 	"context"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/cairnhq/cairn"
 	"github.com/cairnhq/cairn/internal/api"
@@ -33,6 +39,13 @@ func TestErrorBody(t *testing.T) {
 		{"TooLarge", &cairn.Error{Code: cairn.ETOOLARGE}, 413, `{"message":"413 Request Entity Too Large"}`},
 		{"MaxBytes", fmt.Errorf("read: %w", &http.MaxBytesError{Limit: 1}), 413, `{"message":"413 Request Entity Too Large"}`},
 		{"Unavailable", &cairn.Error{Code: cairn.EUNAVAILABLE, Message: "db down"}, 503, `{"message":"503 Service Unavailable"}`},
+		// A database that is down or restarting, as the driver reports it
+		// from a read that the store did not translate.
+		{"DatabaseShutdown", fmt.Errorf("list issues: %w", &pgconn.PgError{Code: "57P01", Severity: "FATAL"}), 503, `{"message":"503 Service Unavailable"}`},
+		{"DatabaseConnectionLost", fmt.Errorf("user by token: %w", &pgconn.PgError{Code: "08006"}), 503, `{"message":"503 Service Unavailable"}`},
+		{"DatabaseBadConn", fmt.Errorf("user by token: %w", driver.ErrBadConn), 503, `{"message":"503 Service Unavailable"}`},
+		{"DatabaseRefused", fmt.Errorf("get issue: %w", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}), 503, `{"message":"503 Service Unavailable"}`},
+		{"DatabaseOtherError", fmt.Errorf("get issue: %w", &pgconn.PgError{Code: "42P01"}), 500, `{"message":"500 Internal Server Error"}`},
 		{"Internal", errors.New("pq: relation does not exist"), 500, `{"message":"500 Internal Server Error"}`},
 		{"InternalCode", &cairn.Error{Code: cairn.EINTERNAL, Message: "secret detail"}, 500, `{"message":"500 Internal Server Error"}`},
 		{"Canceled", context.Canceled, 500, `{"message":"500 Internal Server Error"}`},
@@ -42,6 +55,31 @@ func TestErrorBody(t *testing.T) {
 			b, _ := json.Marshal(body)
 			if status != tc.status || string(b) != tc.body {
 				t.Errorf("ErrorBody = %d %s, want %d %s", status, b, tc.status, tc.body)
+			}
+		})
+	}
+}
+
+// TestErrorRetryAfter checks that a 503 for an unavailable database tells
+// the client when to come back, and that other errors do not.
+func TestErrorRetryAfter(t *testing.T) {
+	a := api.New(api.Config{})
+	for _, tc := range []struct {
+		name       string
+		err        error
+		status     int
+		retryAfter string
+	}{
+		{"DatabaseDown", fmt.Errorf("list: %w", &pgconn.PgError{Code: "57P01"}), 503, "5"},
+		{"Unavailable", &cairn.Error{Code: cairn.EUNAVAILABLE}, 503, "5"},
+		{"NotFound", cairn.NotFound("Issue"), 404, ""},
+		{"Internal", errors.New("boom"), 500, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			a.Error(rec, httptest.NewRequest("GET", "/api/v4/projects/1/issues", nil), tc.err)
+			if rec.Code != tc.status || rec.Header().Get("Retry-After") != tc.retryAfter {
+				t.Errorf("status %d, Retry-After %q; want %d, %q", rec.Code, rec.Header().Get("Retry-After"), tc.status, tc.retryAfter)
 			}
 		})
 	}

@@ -107,21 +107,9 @@ func isRetryable(err error) bool {
 	return false
 }
 
-// isUnavailable reports whether err means the database cannot be reached.
-func isUnavailable(err error) bool {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		// Class 08: connection exception; 57P0x: the server is shutting down.
-		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P0")
-	}
-	var connErr *pgconn.ConnectError
-	if errors.As(err, &connErr) {
-		return true
-	}
-	s := err.Error()
-	return strings.Contains(s, "connection refused") || strings.Contains(s, "driver: bad connection") ||
-		strings.Contains(s, "unexpected EOF") || strings.Contains(s, "broken pipe")
-}
+// isUnavailable reports whether err means the database cannot be reached
+// (see IsUnavailable).
+func isUnavailable(err error) bool { return IsUnavailable(err) }
 
 // placeholders returns "?, ?, ?" for n values.
 func placeholders(n int) string {

@@ -239,7 +239,11 @@ type errorPage struct {
 // for the rest.
 func (w *Web) fail(rw http.ResponseWriter, r *http.Request, err error) {
 	status, heading, msg := http.StatusInternalServerError, "Something went wrong", "The error has been logged. Try again, and tell your administrator if it keeps happening."
-	switch cairn.ErrorCode(err) {
+	code := cairn.ErrorCode(err)
+	if store.IsUnavailable(err) {
+		code = cairn.EUNAVAILABLE
+	}
+	switch code {
 	case cairn.ENOTFOUND:
 		status, heading, msg = http.StatusNotFound, "Not found", "The page you were looking for does not exist, or you may not see it."
 	case cairn.EFORBIDDEN:
@@ -248,6 +252,8 @@ func (w *Web) fail(rw http.ResponseWriter, r *http.Request, err error) {
 		status, heading, msg = http.StatusBadRequest, "That did not work", err.Error()
 	case cairn.EUNAVAILABLE:
 		status, heading, msg = http.StatusServiceUnavailable, "Database unavailable", "The database does not answer; try again shortly."
+		rw.Header().Set("Retry-After", strconv.Itoa(store.RetryAfterSeconds))
+		w.logger.Warn("database unavailable", "path", r.URL.Path, "err", err)
 	case cairn.EUNAUTHORIZED:
 		http.Redirect(rw, r, signInURL(r), http.StatusSeeOther)
 		return
