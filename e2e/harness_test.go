@@ -9,18 +9,14 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -28,6 +24,8 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/cairnhq/cairn/internal/cairntest"
 )
 
 // demoPassword is every demo user's password (cmd/cairn DemoPassword).
@@ -46,111 +44,33 @@ func browserPath() string {
 	return ""
 }
 
-// server is a running `cairn serve --demo`.
+// server is a running `cairn serve --demo` (internal/cairntest builds the
+// binary once for all the tests of a run and stops each server when its
+// test ends). The tests run in parallel (as many at once as -parallel
+// allows, GOMAXPROCS by default), each with its own server and database.
 type server struct {
 	URL string
 	// Token is the demo manager's API token that --demo prints.
 	Token string
-	cmd   *exec.Cmd
 }
-
-var (
-	urlLine   = regexp.MustCompile(`Cairn is running at (http://\S+)`)
-	tokenLine = regexp.MustCompile(`API token for \S+ \(shown once\): (\S+)`)
-)
-
-// The cairn binary is built once for all the tests of a run (TestMain
-// removes it): each test still gets its own server and database. The tests
-// run in parallel (as many at once as -parallel allows, GOMAXPROCS by
-// default).
-var (
-	buildOnce sync.Once
-	binDir    string
-	binPath   string
-	buildErr  error
-)
 
 func TestMain(m *testing.M) {
 	code := m.Run()
 	chromeStop()
-	if binDir != "" {
-		_ = os.RemoveAll(binDir)
-	}
+	cairntest.Cleanup()
 	os.Exit(code)
-}
-
-// cairnBinary builds cairn from this tree, the first time it is called.
-func cairnBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		if binDir, buildErr = os.MkdirTemp("", "cairn-e2e-"); buildErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "cairn")
-		if runtime.GOOS == "windows" {
-			binPath += ".exe"
-		}
-		build := exec.Command("go", "build", "-o", binPath, "../cmd/cairn")
-		build.Stderr = os.Stderr
-		buildErr = build.Run()
-	})
-	if buildErr != nil {
-		t.Fatalf("build cairn: %v", buildErr)
-	}
-	return binPath
 }
 
 // startServer starts cairn with the demo team on a fresh database; it
 // stops when the test ends.
 func startServer(t *testing.T) *server {
 	t.Helper()
-	bin := cairnBinary(t)
-	dir := t.TempDir()
-	cmd := exec.Command(bin, "serve", "--demo", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "cairn.db"), "--log-level", "warn")
-	cmd.Env = append(os.Environ(), "CAIRN_DB=", "CAIRN_ADDR=")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start cairn: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-		}
+	p := cairntest.Start(t, cairntest.Options{
+		DB:   filepath.Join(t.TempDir(), "cairn.db"),
+		Demo: true,
+		Args: []string{"--log-level", "warn"},
 	})
-	found := make(chan string, 1)
-	token := "" // printed before the URL, so read once the URL arrives
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sent := false
-		for sc.Scan() {
-			line := sc.Text()
-			if m := tokenLine.FindStringSubmatch(line); m != nil && token == "" && !sent {
-				token = m[1]
-			}
-			if m := urlLine.FindStringSubmatch(line); m != nil && !sent {
-				found <- m[1]
-				sent = true
-			}
-			if testing.Verbose() {
-				fmt.Fprintln(os.Stderr, "cairn:", line)
-			}
-		}
-	}()
-	select {
-	case u := <-found:
-		return &server{URL: strings.Replace(u, "localhost", "127.0.0.1", 1), Token: token, cmd: cmd}
-	case <-time.After(60 * time.Second):
-		t.Fatal("cairn did not start within 60s")
-	}
-	return nil
+	return &server{URL: p.URL, Token: p.Token}
 }
 
 // One headless Chromium serves all the tests of a run (TestMain stops
