@@ -171,7 +171,8 @@ func (q *issueQuery) build(ctx context.Context, f *cairn.IssueFilter) error {
 		q.add("i.state = ?", f.State)
 	}
 	// A milestone or iids narrow the issues more than a label usually does;
-	// without them the first label's issues are the place to start.
+	// without them the first label's issues may be the place to start
+	// (labels decides).
 	narrowed := f.MilestoneID != 0 || len(f.IIDs) > 0 || f.Milestone != "" && !strings.EqualFold(f.Milestone, cairn.FilterAny)
 	if err := q.labels(ctx, f.Labels, f.NotLabels, !narrowed); err != nil {
 		return err
@@ -275,9 +276,15 @@ func (q *issueQuery) labels(ctx context.Context, labels, notLabels []string, dri
 				return nil
 			}
 			if drive {
-				q.add("i.id IN (SELECT il.issue_id FROM issue_labels il WHERE il.label_id IN ("+placeholders(len(ids))+"))", int64Args(ids)...)
 				drive = false
-				continue
+				rare, err := q.rarerThanScope(ctx, ids)
+				if err != nil {
+					return err
+				}
+				if rare {
+					q.add("i.id IN (SELECT il.issue_id FROM issue_labels il WHERE il.label_id IN ("+placeholders(len(ids))+"))", int64Args(ids)...)
+					continue
+				}
 			}
 			q.add("EXISTS (SELECT 1 FROM issue_labels il WHERE il.issue_id = i.id AND il.label_id IN ("+placeholders(len(ids))+"))", int64Args(ids)...)
 		}
@@ -294,6 +301,39 @@ func (q *issueQuery) labels(ctx context.Context, labels, notLabels []string, dri
 		q.add("NOT EXISTS (SELECT 1 FROM issue_labels il WHERE il.issue_id = i.id AND il.label_id IN ("+placeholders(len(not))+"))", int64Args(not)...)
 	}
 	return nil
+}
+
+// driveProbe bounds the two counts rarerThanScope compares: enough to
+// tell a rare label from a common one, cheap enough (two index ranges of
+// at most this many entries) to run before every labelled list.
+const driveProbe = 10000
+
+// rarerThanScope reports whether the labels' issues are fewer than the
+// issues the conditions so far select (the project or group, the state),
+// counting each only up to driveProbe. Starting from a rare label's issues
+// is fastest; a common label (type::feature on half the issues) is better
+// checked issue by issue while walking the scope's index in list order,
+// which stops after a page: 8 ms instead of 80 ms for the open issues of
+// a 100,000-issue group. PostgreSQL plans both forms alike, so only
+// SQLite asks.
+func (q *issueQuery) rarerThanScope(ctx context.Context, labelIDs []int64) (bool, error) {
+	if q.c.d.name != "sqlite" {
+		return true, nil
+	}
+	var inLabels, inScope int
+	if err := q.c.queryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM issue_labels il WHERE il.label_id IN ("+placeholders(len(labelIDs))+") LIMIT ?) t",
+		append(int64Args(labelIDs), driveProbe)...).Scan(&inLabels); err != nil {
+		return false, fmt.Errorf("count label issues: %w", err)
+	}
+	where := "1 = 1"
+	if len(q.conds) > 0 {
+		where = strings.Join(q.conds, " AND ")
+	}
+	if err := q.c.queryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM issues i WHERE "+where+" LIMIT ?) t",
+		append(append([]any{}, q.args...), driveProbe)...).Scan(&inScope); err != nil {
+		return false, fmt.Errorf("count listed issues: %w", err)
+	}
+	return inLabels < inScope, nil
 }
 
 func (q *issueQuery) milestoneIDs(ctx context.Context, title string) ([]int64, error) {
