@@ -21,20 +21,9 @@ func (a *API) ListGroupProjects(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := cairn.ProjectFilter{VisibleTo: s.user.ID, Admin: s.user.IsAdmin, GroupID: s.group.ID, Page: p.Page()}
-	simple, _ := p.Bool("simple")
-	archived, _ := p.Bool("archived")
-	f.Search, _ = p.String("search")
-	orderBy, _ := p.String("order_by")
-	f.Sort, _ = p.String("sort")
-	if err := p.Err(); err != nil {
+	simple, archived, err := projectListOptions(p, &f)
+	if err != nil {
 		return err
-	}
-	var ok bool
-	if f.OrderBy, ok = projectOrders[orderBy]; !ok {
-		return invalidValue("order_by")
-	}
-	if f.Sort != "" && f.Sort != "asc" && f.Sort != "desc" {
-		return invalidValue("sort")
 	}
 	var projects []*cairn.Project
 	var total cairn.Total

@@ -72,20 +72,9 @@ func (a *API) ListProjects(w http.ResponseWriter, r *http.Request) error {
 	f := cairn.ProjectFilter{VisibleTo: u.ID, Admin: u.IsAdmin, Page: p.Page()}
 	f.Membership, _ = p.Bool("membership")
 	owned, _ := p.Bool("owned")
-	simple, _ := p.Bool("simple")
-	archived, _ := p.Bool("archived")
-	f.Search, _ = p.String("search")
-	orderBy, _ := p.String("order_by")
-	f.Sort, _ = p.String("sort")
-	if err := p.Err(); err != nil {
+	simple, archived, err := projectListOptions(p, &f)
+	if err != nil {
 		return err
-	}
-	var ok bool
-	if f.OrderBy, ok = projectOrders[orderBy]; !ok {
-		return invalidValue("order_by")
-	}
-	if f.Sort != "" && f.Sort != "asc" && f.Sort != "desc" {
-		return invalidValue("sort")
 	}
 	levels := &projectLevels{a: a, user: u, levels: map[int64]int{}}
 	var projects []*cairn.Project
@@ -223,4 +212,26 @@ func (a *API) CreateProject(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusCreated, j)
 	return nil
+}
+
+// projectListOptions reads the parameters GET /projects and GET
+// /groups/:id/projects share into f (search, order_by, sort), checks them
+// with those read before, and returns simple and archived.
+func projectListOptions(p *Params, f *cairn.ProjectFilter) (simple, archived bool, err error) {
+	simple, _ = p.Bool("simple")
+	archived, _ = p.Bool("archived")
+	f.Search, _ = p.String("search")
+	orderBy, _ := p.String("order_by")
+	f.Sort, _ = p.String("sort")
+	if err := p.Err(); err != nil {
+		return false, false, err
+	}
+	var ok bool
+	if f.OrderBy, ok = projectOrders[orderBy]; !ok {
+		return false, false, invalidValue("order_by")
+	}
+	if f.Sort != "" && f.Sort != "asc" && f.Sort != "desc" {
+		return false, false, invalidValue("sort")
+	}
+	return simple, archived, nil
 }
