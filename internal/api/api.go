@@ -59,6 +59,8 @@ type API struct {
 	logger   *slog.Logger
 	version  string
 	revision string
+	// heavy bounds the plans and metrics computed at once (heavy.go).
+	heavy chan struct{}
 }
 
 // New returns the API over cfg.Services.
@@ -74,6 +76,7 @@ func New(cfg Config) *API {
 		logger:   l,
 		version:  cfg.Version,
 		revision: cfg.Revision,
+		heavy:    heavySlots(),
 	}
 }
 

@@ -117,9 +117,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 		v4("POST /api/v4/groups/{id}/time_off", a.AddTimeOff)
 		v4("DELETE /api/v4/groups/{id}/time_off/{time_off_id}", a.DeleteTimeOff)
 		v4("GET /api/v4/groups/{id}/milestones/{milestone_id}/capacity", a.GetCapacity)
-		v4("GET /api/v4/groups/{id}/milestones/{milestone_id}/plan", a.GetPlan)
-		v4("GET /api/v4/groups/{id}/milestones/{milestone_id}/plan.csv", a.GetPlanCSV)
-		v4("GET /api/v4/groups/{id}/milestones/{milestone_id}/capacity.csv", a.GetCapacityCSV)
+		v4("GET /api/v4/groups/{id}/milestones/{milestone_id}/plan", a.Heavy(a.GetPlan))
+		v4("GET /api/v4/groups/{id}/milestones/{milestone_id}/plan.csv", a.Heavy(a.GetPlanCSV))
+		v4("GET /api/v4/groups/{id}/milestones/{milestone_id}/capacity.csv", a.Heavy(a.GetCapacityCSV))
 		v4("POST /api/v4/groups/{id}/milestones/{milestone_id}/plan/finalize", a.FinalizePlan)
 		v4("GET /api/v4/groups/{id}/milestones/{milestone_id}/parking_lot", a.ListParkingLot)
 		v4("POST /api/v4/groups/{id}/milestones/{milestone_id}/parking_lot", a.AddParkingLot)
@@ -137,9 +137,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	v4("DELETE /api/v4/groups/{id}/templates/{name}", a.DeleteTemplate)
 	v4("GET /api/v4/groups/{id}/refinement_queue", a.GetRefinementQueue)
 	v4("GET /api/v4/groups/{id}/refinement_share", a.GetRefinementShare)
-	v4("GET /api/v4/groups/{id}/planning_metrics", a.GetPlanningMetrics)
-	v4("GET /api/v4/groups/{id}/planning_metrics.csv", a.GetPlanningMetricsCSV)
-	v4("GET /api/v4/groups/{id}/milestones/{milestone_id}/burndown", a.GetBurndown)
+	v4("GET /api/v4/groups/{id}/planning_metrics", a.Heavy(a.GetPlanningMetrics))
+	v4("GET /api/v4/groups/{id}/planning_metrics.csv", a.Heavy(a.GetPlanningMetricsCSV))
+	v4("GET /api/v4/groups/{id}/milestones/{milestone_id}/burndown", a.Heavy(a.GetBurndown))
 
 	// Weekly status updates (Cairn's own): per issue, per group and week,
 	// who owes one, and each milestone's Deliverables at risk. They read the
