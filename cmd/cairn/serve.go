@@ -14,6 +14,7 @@ import (
 
 	"github.com/cairnhq/cairn"
 	"github.com/cairnhq/cairn/internal/demo"
+	"github.com/cairnhq/cairn/internal/limit"
 	"github.com/cairnhq/cairn/internal/monitor"
 	"github.com/cairnhq/cairn/internal/netguard"
 	"github.com/cairnhq/cairn/internal/notify"
@@ -133,13 +134,17 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	background.Go(func() { p.Run(bg) })
 	background.Go(func() { sched.Run(bg) })
 	background.Go(func() { worker.Run(bg) })
-	pages, err := web.New(web.Config{Store: s, Planner: p, BaseURL: *baseURL, Logger: logger, Version: Version})
+	// One gate bounds the plans and metrics the API and the pages compute
+	// at once (internal/limit).
+	heavy := limit.NewGate(0)
+	pages, err := web.New(web.Config{Store: s, Planner: p, BaseURL: *baseURL, Logger: logger, Version: Version, Heavy: heavy})
 	if err != nil {
 		return fmt.Errorf("web pages: %w", err)
 	}
 	h := server.New(server.Config{
 		Services: s,
 		Planner:  p,
+		Heavy:    heavy,
 		BaseURL:  strings.TrimRight(*baseURL, "/"),
 		Logger:   logger,
 		Version:  Version,

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/cairnhq/cairn"
+	"github.com/cairnhq/cairn/internal/limit"
 	"github.com/cairnhq/cairn/internal/planner"
 )
 
@@ -48,6 +49,9 @@ type Config struct {
 	// Version and Revision are Cairn's own, shown by GET /version.
 	Version  string
 	Revision string
+	// Heavy bounds the plans and metrics computed at once (shared with the
+	// pages); nil bounds nothing.
+	Heavy limit.Gate
 }
 
 // API holds the handlers of the GitLab-compatible API. Its exported
@@ -60,7 +64,7 @@ type API struct {
 	version  string
 	revision string
 	// heavy bounds the plans and metrics computed at once (heavy.go).
-	heavy chan struct{}
+	heavy limit.Gate
 }
 
 // New returns the API over cfg.Services.
@@ -76,7 +80,7 @@ func New(cfg Config) *API {
 		logger:   l,
 		version:  cfg.Version,
 		revision: cfg.Revision,
-		heavy:    heavySlots(),
+		heavy:    cfg.Heavy,
 	}
 }
 

@@ -7,13 +7,15 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/cairnhq/cairn/internal/limit"
 )
 
 // TestHeavyBoundsConcurrency fills the heavy views' slots, checks that one
 // more waits for a slot, that a waiting request whose client gives up
 // leaves, and that a freed slot lets the waiting one run.
 func TestHeavyBoundsConcurrency(t *testing.T) {
-	a := &API{heavy: make(chan struct{}, 2)}
+	a := &API{heavy: limit.NewGate(2)}
 	release := make(chan struct{})
 	running := make(chan struct{}, 8)
 	h := a.Heavy(func(w http.ResponseWriter, r *http.Request) error {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cairnhq/cairn/internal/api"
+	"github.com/cairnhq/cairn/internal/limit"
 	"github.com/cairnhq/cairn/internal/monitor"
 	"github.com/cairnhq/cairn/internal/planner"
 	"github.com/cairnhq/cairn/internal/web"
@@ -40,6 +41,10 @@ type Config struct {
 	MaxBodyBytes int64
 	// Web serves the pages; nil serves the API only.
 	Web *web.Web
+	// Heavy bounds the plans and metrics computed at once; share it with
+	// the pages' web.Config.Heavy. Nil gets a gate of its own, as many as
+	// there are CPUs.
+	Heavy limit.Gate
 	// Metrics, when set, counts and times the requests of every route by
 	// its pattern. Nil measures nothing.
 	Metrics *monitor.Metrics
@@ -70,6 +75,9 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Heavy == nil {
+		cfg.Heavy = limit.NewGate(0)
+	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -87,6 +95,7 @@ func New(cfg Config) *Server {
 			Logger:   cfg.Logger,
 			Version:  cfg.Version,
 			Revision: cfg.Revision,
+			Heavy:    cfg.Heavy,
 		}),
 	}
 	if cfg.Metrics != nil && cfg.MetricsToken != "" {

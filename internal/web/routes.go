@@ -61,9 +61,9 @@ func (w *Web) Register(mux *http.ServeMux, wrap func(pattern string, h http.Hand
 	// Milestone planning and the team's status updates (planning.go,
 	// status.go).
 	user("GET /groups/{group}/-/planning", w.planning)
-	user("GET /groups/{group}/-/planning/{milestone_id}", w.planningMilestone)
-	user("GET /groups/{group}/-/planning/{milestone_id}/plan.csv", w.planningCSV)
-	user("GET /groups/{group}/-/planning/{milestone_id}/capacity.csv", w.capacityCSV)
+	user("GET /groups/{group}/-/planning/{milestone_id}", w.heavyView(w.planningMilestone))
+	user("GET /groups/{group}/-/planning/{milestone_id}/plan.csv", w.heavyView(w.planningCSV))
+	user("GET /groups/{group}/-/planning/{milestone_id}/capacity.csv", w.heavyView(w.capacityCSV))
 	user("POST /groups/{group}/-/planning/{milestone_id}/finalize", w.finalizePlanning)
 	user("POST /groups/{group}/-/planning/{milestone_id}/parking_lot", w.addParkingLot)
 	user("POST /groups/{group}/-/planning/{milestone_id}/parking_lot/{entry_id}/delete", w.removeParkingLot)
@@ -71,8 +71,8 @@ func (w *Web) Register(mux *http.ServeMux, wrap func(pattern string, h http.Hand
 
 	// Metrics charts and the team page: members, time off, planning
 	// settings (metrics.go, team.go, team_settings.go).
-	user("GET /groups/{group}/-/metrics", w.metrics)
-	user("GET /groups/{group}/-/metrics.csv", w.metricsCSV)
+	user("GET /groups/{group}/-/metrics", w.heavyView(w.metrics))
+	user("GET /groups/{group}/-/metrics.csv", w.heavyView(w.metricsCSV))
 	user("GET /groups/{group}/-/team", w.teamPage)
 	user("POST /groups/{group}/-/team/members/{user_id}", w.teamMember)
 	user("POST /groups/{group}/-/team/time_off", w.teamAddTimeOff)
@@ -91,3 +91,16 @@ func (w *Web) home(rw http.ResponseWriter, r *http.Request) error {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// heavyView wraps a page that computes a plan or metrics, so that the
+// pages and the API together compute at most as many at once as the
+// shared gate lets in (internal/limit).
+func (w *Web) heavyView(h HandlerFunc) HandlerFunc {
+	return func(rw http.ResponseWriter, r *http.Request) error {
+		if err := w.heavy.Enter(r.Context()); err != nil {
+			return err
+		}
+		defer w.heavy.Leave()
+		return h(rw, r)
+	}
+}

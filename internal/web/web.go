@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/cairnhq/cairn"
+	"github.com/cairnhq/cairn/internal/limit"
 	"github.com/cairnhq/cairn/internal/markdown"
 	"github.com/cairnhq/cairn/internal/planner"
 	"github.com/cairnhq/cairn/internal/store"
@@ -42,6 +43,9 @@ type Config struct {
 	BaseURL string
 	Logger  *slog.Logger
 	Version string
+	// Heavy bounds the plans and metrics computed at once, shared with
+	// the API (server.Config.Heavy); nil bounds nothing.
+	Heavy limit.Gate
 }
 
 // Web holds the page handlers.
@@ -54,6 +58,7 @@ type Web struct {
 	pages   map[string]*template.Template
 	assets  *assets
 	limiter *loginLimiter
+	heavy   limit.Gate
 }
 
 // New parses the templates and returns the pages.
@@ -64,6 +69,7 @@ func New(cfg Config) (*Web, error) {
 	w := &Web{
 		store: cfg.Store, planner: cfg.Planner, baseURL: strings.TrimRight(cfg.BaseURL, "/"),
 		logger: cfg.Logger, version: cfg.Version, limiter: newLoginLimiter(),
+		heavy: cfg.Heavy,
 	}
 	var err error
 	if w.assets, err = loadAssets(); err != nil {
