@@ -25,11 +25,7 @@ type kickoffJSON struct {
 // read "Confidential issue". 404 for non-members and for a milestone that
 // is not the group's; 400 for a milestone without dates or a bad format.
 func (a *API) GetKickoff(w http.ResponseWriter, r *http.Request) error {
-	s, err := a.planningGroup(r, actReadPlanning)
-	if err != nil {
-		return err
-	}
-	m, err := a.planningMilestone(r, s)
+	s, m, err := a.planningGroupMilestone(r, actReadPlanning)
 	if err != nil {
 		return err
 	}

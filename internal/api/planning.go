@@ -51,6 +51,20 @@ func (s *groupScope) requireAny(ctx context.Context, acts ...action) error {
 
 // planningMilestone loads {milestone_id}, which must be a milestone of the
 // group itself: plans are made for the team's milestones, not a project's.
+// planningGroupMilestone resolves the group with act allowed, then its
+// milestone from the path, as every per-milestone planning endpoint does.
+func (a *API) planningGroupMilestone(r *http.Request, act action) (*groupScope, *cairn.Milestone, error) {
+	s, err := a.planningGroup(r, act)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := a.planningMilestone(r, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, m, nil
+}
+
 func (a *API) planningMilestone(r *http.Request, s *groupScope) (*cairn.Milestone, error) {
 	id, err := strconv.ParseInt(r.PathValue("milestone_id"), 10, 64)
 	if err != nil {
@@ -334,11 +348,7 @@ func (a *API) findTimeOff(ctx context.Context, groupID, id int64) (*cairn.TimeOf
 // the milestone, its working days, the team's capacity and every member's
 // line with the figures behind it (planning-model.md), for any member.
 func (a *API) GetCapacity(w http.ResponseWriter, r *http.Request) error {
-	s, err := a.planningGroup(r, actReadPlanning)
-	if err != nil {
-		return err
-	}
-	m, err := a.planningMilestone(r, s)
+	s, m, err := a.planningGroupMilestone(r, actReadPlanning)
 	if err != nil {
 		return err
 	}
@@ -357,11 +367,7 @@ func (a *API) GetCapacity(w http.ResponseWriter, r *http.Request) error {
 // Deliverables, Stretch, what was left out and why, refinement gaps, the
 // parking lot and the planning issue, for any member.
 func (a *API) GetPlan(w http.ResponseWriter, r *http.Request) error {
-	s, err := a.planningGroup(r, actReadPlanning)
-	if err != nil {
-		return err
-	}
-	m, err := a.planningMilestone(r, s)
+	s, m, err := a.planningGroupMilestone(r, actReadPlanning)
 	if err != nil {
 		return err
 	}
@@ -380,11 +386,7 @@ func (a *API) GetPlan(w http.ResponseWriter, r *http.Request) error {
 // the retrospective when this call finalised it, 200 with
 // "already_finalized": true when it was final before (nothing changes).
 func (a *API) FinalizePlan(w http.ResponseWriter, r *http.Request) error {
-	s, err := a.planningGroup(r, actManagePlanning)
-	if err != nil {
-		return err
-	}
-	m, err := a.planningMilestone(r, s)
+	s, m, err := a.planningGroupMilestone(r, actManagePlanning)
 	if err != nil {
 		return err
 	}
@@ -409,11 +411,7 @@ func (a *API) FinalizePlan(w http.ResponseWriter, r *http.Request) error {
 // ListParkingLot serves GET /groups/{id}/milestones/{milestone_id}/parking_lot:
 // the proposals for the milestone, oldest first, paginated.
 func (a *API) ListParkingLot(w http.ResponseWriter, r *http.Request) error {
-	s, err := a.planningGroup(r, actReadPlanning)
-	if err != nil {
-		return err
-	}
-	m, err := a.planningMilestone(r, s)
+	s, m, err := a.planningGroupMilestone(r, actReadPlanning)
 	if err != nil {
 		return err
 	}
@@ -508,11 +506,7 @@ func (a *API) AddParkingLot(w http.ResponseWriter, r *http.Request) error {
 // author, or a manager or owner.
 func (a *API) DeleteParkingLot(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	s, err := a.planningGroup(r, actReadPlanning)
-	if err != nil {
-		return err
-	}
-	m, err := a.planningMilestone(r, s)
+	s, m, err := a.planningGroupMilestone(r, actReadPlanning)
 	if err != nil {
 		return err
 	}

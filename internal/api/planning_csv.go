@@ -31,11 +31,7 @@ type metricsByMilestoneStore interface {
 // "plan". Confidential issues the caller may not see have their title and
 // labels hidden, as in GET …/plan.
 func (a *API) GetPlanCSV(w http.ResponseWriter, r *http.Request) error {
-	s, err := a.planningGroup(r, actReadPlanning)
-	if err != nil {
-		return err
-	}
-	m, err := a.planningMilestone(r, s)
+	s, m, err := a.planningGroupMilestone(r, actReadPlanning)
 	if err != nil {
 		return err
 	}
@@ -65,11 +61,7 @@ func (a *API) GetPlanCSV(w http.ResponseWriter, r *http.Request) error {
 // one row per member with the figures of GET …/capacity, and the planned
 // load of the plan's Deliverables and what is left, for any member.
 func (a *API) GetCapacityCSV(w http.ResponseWriter, r *http.Request) error {
-	s, err := a.planningGroup(r, actReadPlanning)
-	if err != nil {
-		return err
-	}
-	m, err := a.planningMilestone(r, s)
+	s, m, err := a.planningGroupMilestone(r, actReadPlanning)
 	if err != nil {
 		return err
 	}
