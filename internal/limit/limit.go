@@ -10,6 +10,7 @@ package limit
 
 import (
 	"context"
+	"net/http"
 	"runtime"
 )
 
@@ -43,5 +44,18 @@ func (g Gate) Enter(ctx context.Context) error {
 func (g Gate) Leave() {
 	if g != nil {
 		<-g
+	}
+}
+
+// Handler wraps an HTTP handler that returns an error (the API's and the
+// pages' HandlerFunc), so that it runs only once g lets it in; a request
+// whose client leaves while it waits returns the context's error.
+func Handler[F ~func(http.ResponseWriter, *http.Request) error](g Gate, h F) F {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := g.Enter(r.Context()); err != nil {
+			return err
+		}
+		defer g.Leave()
+		return h(w, r)
 	}
 }

@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 	"strconv"
+
+	"github.com/cairnhq/cairn/internal/limit"
 )
 
 // Register adds every page route to mux. wrap is applied to each handler
@@ -95,12 +97,4 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // heavyView wraps a page that computes a plan or metrics, so that the
 // pages and the API together compute at most as many at once as the
 // shared gate lets in (internal/limit).
-func (w *Web) heavyView(h HandlerFunc) HandlerFunc {
-	return func(rw http.ResponseWriter, r *http.Request) error {
-		if err := w.heavy.Enter(r.Context()); err != nil {
-			return err
-		}
-		defer w.heavy.Leave()
-		return h(rw, r)
-	}
-}
+func (w *Web) heavyView(h HandlerFunc) HandlerFunc { return limit.Handler(w.heavy, h) }
