@@ -346,8 +346,11 @@ func (im *importer) importProject(ctx context.Context, g *archive.Group, gid int
 		im.refs[strings.ToLower(archive.IssueRef(g.Path, p.Path, is.IID))] = importedIssue{ids[is.IID], archiveMS(is.CreatedAt)}
 	}
 
-	labels := newRowBatch(im.c, "issue_labels", "issue_id, label_id")
-	assignees := newRowBatch(im.c, "issue_assignees", "issue_id, user_id, position")
+	// The issue's state and project are given here rather than left to
+	// the insert triggers of migration 00010, which would update every
+	// row a second time.
+	labels := newRowBatch(im.c, "issue_labels", "issue_id, label_id, state, project_id")
+	assignees := newRowBatch(im.c, "issue_assignees", "issue_id, user_id, position, state, project_id")
 	notes := newRowBatch(im.c, "notes", "issue_id, author_id, body, system, created_at, updated_at")
 	events := newRowBatch(im.c, "issue_events", "issue_id, kind, action, label_id, label_name, weight, milestone_id, milestone_title, user_id, created_at")
 	for i := range p.Issues {
@@ -359,12 +362,12 @@ func (im *importer) importProject(ctx context.Context, g *archive.Group, gid int
 			}
 		}
 		for _, name := range is.Labels {
-			if err := labels.add(ctx, id, resolveName(pown.labels, gown.labels, name)); err != nil {
+			if err := labels.add(ctx, id, resolveName(pown.labels, gown.labels, name), is.State, pid); err != nil {
 				return fmt.Errorf("insert issue labels: %w", err)
 			}
 		}
 		for pos, u := range is.Assignees {
-			if err := assignees.add(ctx, id, im.user(u), pos); err != nil {
+			if err := assignees.add(ctx, id, im.user(u), pos, is.State, pid); err != nil {
 				return fmt.Errorf("insert assignees: %w", err)
 			}
 		}

@@ -141,6 +141,7 @@ func TestArchiveRoundTrip(t *testing.T) {
 		if after := mustJSON(t, a); !bytes.Equal(after, want) {
 			t.Error("ImportArchive changed its argument")
 		}
+		checkListedCopies(t, s, "import")
 		exp, err := s.ExportArchive(ctx)
 		if err != nil {
 			t.Fatalf("export: %v", err)

@@ -75,7 +75,11 @@ func (s *Store) ListIssues(ctx context.Context, f cairn.IssueFilter) ([]*cairn.I
 	if f.SkipTotal {
 		return list, cairn.Total{}, nil
 	}
-	total, err := countPage(ctx, c, "FROM issues i WHERE "+where, q.args, f.Page, len(list))
+	from, args = "FROM issues i WHERE "+where, q.args
+	if m, ok := q.countable(); ok {
+		from, args = m.from(q)
+	}
+	total, err := countPage(ctx, c, from, args, f.Page, len(list))
 	if err != nil {
 		return nil, cairn.Total{}, fmt.Errorf("count issues: %w", err)
 	}
@@ -128,9 +132,71 @@ type issueQuery struct {
 	// in the listed project or group, with their args.
 	labelScope, milestoneScope         string
 	labelScopeArgs, milestoneScopeArgs []any
+
+	// projects are the listed project or the group's projects (nil for
+	// every project) and state the state filter ("" for any): the
+	// conditions the (label or user, state, project) indexes of
+	// issue_labels and issue_assignees also hold. members are the
+	// conditions "has one of these labels" and "is assigned to one of
+	// these users"; plain counts the conditions that are none of these.
+	projects []int64
+	state    string
+	members  []membership
+	plain    int
+
+	// scopeConds and scopeArgs are how many of conds and args select the
+	// scope: the project or group, the iids and the state.
+	scopeConds, scopeArgs int
 }
 
+// membership is the condition that an issue has a row in table (issue_labels
+// or issue_assignees) whose col (label_id or user_id) is one of ids.
+type membership struct {
+	table, col string
+	ids        []int64
+}
+
+// from returns the FROM clause of the issues that satisfy m and q's
+// project and state, read from the index of migration 00010 alone. Rows
+// are distinct issues unless m has several ids, hence the DISTINCT then.
+func (m membership) from(q *issueQuery) (string, []any) {
+	sel := "m.issue_id"
+	if len(m.ids) > 1 {
+		sel = "DISTINCT m.issue_id"
+	}
+	where := "m." + m.col + " IN (" + placeholders(len(m.ids)) + ")"
+	args := int64Args(m.ids)
+	if q.state != "" {
+		where += " AND m.state = ?"
+		args = append(args, q.state)
+	}
+	if q.projects != nil {
+		where += " AND m.project_id IN (" + placeholders(len(q.projects)) + ")"
+		args = append(args, int64Args(q.projects)...)
+	}
+	return "FROM (SELECT " + sel + " FROM " + m.table + " m WHERE " + where + ") listed", args
+}
+
+// countable returns the one membership that, with the project and the
+// state, makes the whole filter, if that is what q holds: its issues can
+// then be counted from the membership's index without reading issues
+// (1.7 instead of 7 ms for a common label's open issues in a group of
+// 100,000).
+func (q *issueQuery) countable() (membership, bool) {
+	if len(q.members) != 1 || q.plain != 0 {
+		return membership{}, false
+	}
+	return q.members[0], true
+}
+
+// add adds a condition that is not the project, the state or a membership.
 func (q *issueQuery) add(cond string, args ...any) {
+	q.plain++
+	q.addKnown(cond, args...)
+}
+
+// addKnown adds a condition that the fields of q also describe.
+func (q *issueQuery) addKnown(cond string, args ...any) {
 	q.conds = append(q.conds, cond)
 	q.args = append(q.args, args...)
 }
@@ -146,7 +212,8 @@ func (q *issueQuery) build(ctx context.Context, f *cairn.IssueFilter) error {
 		if err != nil {
 			return err
 		}
-		q.add("i.project_id = ?", f.ProjectID)
+		q.addKnown("i.project_id = ?", f.ProjectID)
+		q.projects = []int64{f.ProjectID}
 		q.labelScope, q.labelScopeArgs = "(l.project_id = ? OR l.group_id = ?)", []any{f.ProjectID, gid}
 		q.milestoneScope, q.milestoneScopeArgs = "(m.project_id = ? OR m.group_id = ?)", []any{f.ProjectID, gid}
 	case f.GroupID != 0:
@@ -166,7 +233,8 @@ func (q *issueQuery) build(ctx context.Context, f *cairn.IssueFilter) error {
 			q.none = true
 			return nil
 		}
-		q.add("i.project_id IN ("+placeholders(len(pids))+")", int64Args(pids)...)
+		q.addKnown("i.project_id IN ("+placeholders(len(pids))+")", int64Args(pids)...)
+		q.projects = pids
 		q.labelScope, q.labelScopeArgs = "(l.group_id = ? OR l.project_id IN (SELECT id FROM projects WHERE group_id = ?))", []any{f.GroupID, f.GroupID}
 		q.milestoneScope, q.milestoneScopeArgs = "(m.group_id = ? OR m.project_id IN (SELECT id FROM projects WHERE group_id = ?))", []any{f.GroupID, f.GroupID}
 	default:
@@ -180,19 +248,28 @@ func (q *issueQuery) build(ctx context.Context, f *cairn.IssueFilter) error {
 		q.add("i.iid NOT IN ("+placeholders(len(f.NotIIDs))+")", int64Args(f.NotIIDs)...)
 	}
 	if f.State != "" {
-		q.add("i.state = ?", f.State)
+		q.addKnown("i.state = ?", f.State)
+		q.state = f.State
 	}
-	// A milestone or iids narrow the issues more than a label usually does;
-	// without them the first label's issues may be the place to start
-	// (labels decides).
-	narrowed := f.MilestoneID != 0 || len(f.IIDs) > 0 || f.Milestone != "" && !strings.EqualFold(f.Milestone, cairn.FilterAny)
-	if err := q.labels(ctx, f.Labels, f.NotLabels, !narrowed); err != nil {
+	// The scope's conditions, which rarest counts.
+	q.scopeConds, q.scopeArgs = len(q.conds), len(q.args)
+	if err := q.labels(ctx, f.Labels, f.NotLabels); err != nil {
 		return err
 	}
 	if err := q.milestone(ctx, f.Milestone, f.NotMilestone, f.MilestoneID); err != nil {
 		return err
 	}
-	if err := q.assignees(f); err != nil {
+	if err := q.assignees(ctx, f); err != nil {
+		return err
+	}
+	if q.none {
+		return nil
+	}
+	// A milestone or iids narrow the issues more than a label or an
+	// assignee usually does; without them the rarest membership's issues
+	// may be the place to start (memberships decides).
+	narrowed := f.MilestoneID != 0 || len(f.IIDs) > 0 || f.Milestone != "" && !strings.EqualFold(f.Milestone, cairn.FilterAny)
+	if err := q.memberships(ctx, !narrowed); err != nil {
 		return err
 	}
 	if f.AuthorID != 0 {
@@ -268,11 +345,9 @@ func (q *issueQuery) labelIDs(ctx context.Context, name string) ([]int64, error)
 		" AND (l.name = ? OR lower(l.name) = lower(?)) ORDER BY l.id LIMIT 1000", args...)
 }
 
-// labels adds the label filters. With drive, the first label's condition
-// is written as "i.id IN (…)", which lets SQLite start from that label's
-// issues (PostgreSQL plans both forms alike); the others are EXISTS probes,
-// cheapest once the candidates are few.
-func (q *issueQuery) labels(ctx context.Context, labels, notLabels []string, drive bool) error {
+// labels adds the label filters: "has this label" as a membership (for
+// memberships to write), the others as conditions.
+func (q *issueQuery) labels(ctx context.Context, labels, notLabels []string) error {
 	if len(labels) == 1 && strings.EqualFold(labels[0], cairn.FilterNone) {
 		q.add("NOT EXISTS (SELECT 1 FROM issue_labels il WHERE il.issue_id = i.id)")
 	} else if len(labels) == 1 && strings.EqualFold(labels[0], cairn.FilterAny) {
@@ -287,18 +362,7 @@ func (q *issueQuery) labels(ctx context.Context, labels, notLabels []string, dri
 				q.none = true
 				return nil
 			}
-			if drive {
-				drive = false
-				rare, err := q.rarerThanScope(ctx, ids)
-				if err != nil {
-					return err
-				}
-				if rare {
-					q.add("i.id IN (SELECT il.issue_id FROM issue_labels il WHERE il.label_id IN ("+placeholders(len(ids))+"))", int64Args(ids)...)
-					continue
-				}
-			}
-			q.add("EXISTS (SELECT 1 FROM issue_labels il WHERE il.issue_id = i.id AND il.label_id IN ("+placeholders(len(ids))+"))", int64Args(ids)...)
+			q.members = append(q.members, membership{table: "issue_labels", col: "label_id", ids: ids})
 		}
 	}
 	var not []int64
@@ -315,37 +379,81 @@ func (q *issueQuery) labels(ctx context.Context, labels, notLabels []string, dri
 	return nil
 }
 
-// driveProbe bounds the two counts rarerThanScope compares: enough to
-// tell a rare label from a common one, cheap enough (two index ranges of
-// at most this many entries) to run before every labelled list.
+// memberships adds the conditions of q.members. With drive, the rarest
+// one's may be written as "i.id IN (…)", which lets SQLite start from
+// that label's or person's issues; the others are EXISTS probes, cheapest
+// once the candidates are few. PostgreSQL plans both forms alike and takes
+// the first membership as the IN.
+func (q *issueQuery) memberships(ctx context.Context, drive bool) error {
+	driver := -1
+	if drive && len(q.members) > 0 {
+		driver = 0
+		if q.c.d.name == "sqlite" {
+			var err error
+			if driver, err = q.rarest(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	for k, m := range q.members {
+		if k == driver {
+			from, args := m.from(q)
+			q.addKnown("i.id IN (SELECT listed.issue_id "+from+")", args...)
+			continue
+		}
+		alias := "m" + strconv.Itoa(k)
+		q.addKnown("EXISTS (SELECT 1 FROM "+m.table+" "+alias+" WHERE "+alias+".issue_id = i.id AND "+alias+"."+m.col+
+			" IN ("+placeholders(len(m.ids))+"))", int64Args(m.ids)...)
+	}
+	return nil
+}
+
+// driveProbe bounds the counts rarest compares: enough to tell a rare
+// label from a common one, cheap enough (index ranges of at most this
+// many entries) to run before every such list.
 const driveProbe = 10000
 
-// rarerThanScope reports whether the labels' issues are fewer than the
-// issues the conditions so far select (the project or group, the state),
-// counting each only up to driveProbe. Starting from a rare label's issues
-// is fastest; a common label (type::feature on half the issues) is better
-// checked issue by issue while walking the scope's index in list order,
-// which stops after a page: 8 ms instead of 80 ms for the open issues of
-// a 100,000-issue group. PostgreSQL plans both forms alike, so only
-// SQLite asks.
-func (q *issueQuery) rarerThanScope(ctx context.Context, labelIDs []int64) (bool, error) {
-	if q.c.d.name != "sqlite" {
-		return true, nil
+// driveAlways is the number of listed issues of a membership below which
+// they are always the place to start: reading, probing and sorting that
+// many costs less than counting the scope to compare.
+const driveAlways = 1000
+
+// rarest returns the index of the membership with the fewest issues of
+// the listed state and project, if they are fewer than the issues of the
+// scope (the project or group, the state), or -1; each count stops at
+// driveProbe. Starting from a rare label's or person's issues is fastest;
+// a common label (type::feature on half the issues) is better checked
+// issue by issue while walking the scope's index in list order, which
+// stops after a page: 8 ms instead of 80 ms for the open issues of a
+// 100,000-issue group.
+func (q *issueQuery) rarest(ctx context.Context) (int, error) {
+	best, fewest := -1, driveProbe+1
+	for k, m := range q.members {
+		from, args := m.from(q)
+		var n int
+		if err := q.c.queryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 "+from+" LIMIT ?) t", append(args, driveProbe)...).Scan(&n); err != nil {
+			return -1, fmt.Errorf("count %s: %w", m.table, err)
+		}
+		if n < fewest {
+			best, fewest = k, n
+		}
 	}
-	var inLabels, inScope int
-	if err := q.c.queryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM issue_labels il WHERE il.label_id IN ("+placeholders(len(labelIDs))+") LIMIT ?) t",
-		append(int64Args(labelIDs), driveProbe)...).Scan(&inLabels); err != nil {
-		return false, fmt.Errorf("count label issues: %w", err)
+	if fewest < driveAlways {
+		return best, nil
 	}
 	where := "1 = 1"
-	if len(q.conds) > 0 {
-		where = strings.Join(q.conds, " AND ")
+	if q.scopeConds > 0 {
+		where = strings.Join(q.conds[:q.scopeConds], " AND ")
 	}
+	var inScope int
 	if err := q.c.queryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM issues i WHERE "+where+" LIMIT ?) t",
-		append(append([]any{}, q.args...), driveProbe)...).Scan(&inScope); err != nil {
-		return false, fmt.Errorf("count listed issues: %w", err)
+		append(append([]any{}, q.args[:q.scopeArgs]...), driveProbe)...).Scan(&inScope); err != nil {
+		return -1, fmt.Errorf("count listed issues: %w", err)
 	}
-	return inLabels < inScope, nil
+	if fewest < inScope {
+		return best, nil
+	}
+	return -1, nil
 }
 
 func (q *issueQuery) milestoneIDs(ctx context.Context, title string) ([]int64, error) {
@@ -392,8 +500,11 @@ func (q *issueQuery) milestone(ctx context.Context, title, notTitle string, id i
 	return nil
 }
 
-func (q *issueQuery) assignees(f *cairn.IssueFilter) error {
+func (q *issueQuery) assignees(ctx context.Context, f *cairn.IssueFilter) error {
 	const has = "EXISTS (SELECT 1 FROM issue_assignees a WHERE a.issue_id = i.id"
+	member := func(ids []int64) {
+		q.members = append(q.members, membership{table: "issue_assignees", col: "user_id", ids: ids})
+	}
 	switch {
 	case f.AssigneeID == "":
 	case strings.EqualFold(f.AssigneeID, cairn.FilterNone) || f.AssigneeID == "0":
@@ -405,10 +516,20 @@ func (q *issueQuery) assignees(f *cairn.IssueFilter) error {
 		if err != nil {
 			return badFilter("assignee_id")
 		}
-		q.add(has+" AND a.user_id = ?)", id)
+		member([]int64{id})
 	}
 	for _, name := range f.AssigneeUsernames {
-		q.add(has+" AND a.user_id IN (SELECT id FROM users WHERE lower(username) = lower(?)))", name)
+		// Resolved first, so that the membership is a list of ids the
+		// count can look up in issue_assignees' index.
+		ids, err := queryIDs(ctx, q.c, "SELECT id FROM users WHERE lower(username) = lower(?) ORDER BY id LIMIT 1000", name)
+		if err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			q.none = true
+			return nil
+		}
+		member(ids)
 	}
 	if f.NotAssigneeID != 0 {
 		q.add("NOT "+has+" AND a.user_id = ?)", f.NotAssigneeID)
