@@ -156,6 +156,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		}
 	}
 	if s.dialect.name == "sqlite" {
+		s.analyze(ctx)
 		s.writeStmts = newStmtCache(s.writeDB)
 		s.readStmts = s.writeStmts
 		if s.readDB != s.writeDB {
@@ -164,6 +165,30 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		s.committer = newGroupCommitter(s)
 	}
 	return s, nil
+}
+
+// sqliteOptimize refreshes SQLite's query planner statistics
+// (sqlite_stat1) for the tables that have none or have grown or shrunk a
+// lot since, with a bounded sample, as SQLite recommends at connection
+// open; it does nothing (0.3 ms) when they are current. PostgreSQL's
+// autovacuum keeps its own.
+const sqliteOptimize = "PRAGMA optimize=0x10002"
+
+// analyze runs sqliteOptimize before the store serves, so that every read
+// connection, which loads the statistics when it opens, plans with them.
+// Without statistics SQLite walks a whole index for "milestone IN (…) OR
+// milestone IS NULL", which a plan asks for: 14 instead of 5 ms for the
+// labels of a 100,000-issue group's open issues. A failure is logged, not
+// fatal: the statistics only steer the planner.
+func (s *Store) analyze(ctx context.Context) {
+	start := time.Now()
+	if _, err := s.writeDB.ExecContext(ctx, sqliteOptimize); err != nil {
+		s.Logger.Warn("refresh query planner statistics", "err", err)
+		return
+	}
+	if took := time.Since(start); took > 100*time.Millisecond {
+		s.Logger.Info("refreshed query planner statistics", "took", took.Round(time.Millisecond))
+	}
 }
 
 func isPostgres(dsn string) bool {
