@@ -7,8 +7,8 @@ import (
 	"html"
 	"net/http"
 	"net/url"
-	"strings"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cairnhq/cairn"
