@@ -741,14 +741,30 @@ func insertIssueLabels(ctx context.Context, c *conn, issueID int64, labels []*ca
 	if len(labels) == 0 {
 		return nil
 	}
-	args := make([]any, 0, 2*len(labels))
+	args := make([]any, 0, len(labels)+1)
 	for _, l := range labels {
-		args = append(args, issueID, l.ID)
+		args = append(args, l.ID)
 	}
-	if _, err := c.exec(ctx, "INSERT INTO issue_labels (issue_id, label_id) VALUES "+valueRows(len(labels), 2), args...); err != nil {
+	// The issue's state and project are copied here (migration 00010);
+	// left to the insert trigger they would cost an update per row.
+	if _, err := c.exec(ctx, "INSERT INTO issue_labels (issue_id, label_id, state, project_id)"+
+		" SELECT i.id, v.column1, i.state, i.project_id FROM issues i, (VALUES "+typedRows(len(labels), "BIGINT")+") v WHERE i.id = ?",
+		append(args, issueID)...); err != nil {
 		return fmt.Errorf("add issue labels: %w", err)
 	}
 	return nil
+}
+
+// typedRows returns n rows of placeholders cast to types, for a VALUES
+// that is read as a table: PostgreSQL would take untyped parameters there
+// for text.
+func typedRows(n int, types ...string) string {
+	cols := make([]string, len(types))
+	for k, t := range types {
+		cols[k] = "CAST(? AS " + t + ")"
+	}
+	row := "(" + strings.Join(cols, ", ") + ")"
+	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
 }
 
 // valueRows returns n rows of cols placeholders for a multi-row VALUES.
@@ -778,11 +794,14 @@ func insertAssignees(ctx context.Context, c *conn, issueID int64, ids []int64) e
 	if len(ids) == 0 {
 		return nil
 	}
-	args := make([]any, 0, 3*len(ids))
+	args := make([]any, 0, 2*len(ids)+1)
 	for k, id := range ids {
-		args = append(args, issueID, id, k)
+		args = append(args, id, k)
 	}
-	if _, err := c.exec(ctx, "INSERT INTO issue_assignees (issue_id, user_id, position) VALUES "+valueRows(len(ids), 3), args...); err != nil {
+	// As in insertIssueLabels.
+	if _, err := c.exec(ctx, "INSERT INTO issue_assignees (issue_id, user_id, position, state, project_id)"+
+		" SELECT i.id, v.column1, v.column2, i.state, i.project_id FROM issues i, (VALUES "+typedRows(len(ids), "BIGINT", "INTEGER")+") v WHERE i.id = ?",
+		append(args, issueID)...); err != nil {
 		return fmt.Errorf("add assignees: %w", err)
 	}
 	return nil
