@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/cairnhq/cairn"
@@ -50,7 +48,7 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	fmt.Fprintf(stdout, "seeded %s: %d issues (%d open), %d events, %d notes, %d plan commitments; %d members\n",
-		redact(*db), res.stats.Issues, res.stats.Open, res.stats.Events, res.stats.Notes, res.stats.Commitments, spec.Members)
+		store.RedactDSN(*db), res.stats.Issues, res.stats.Open, res.stats.Events, res.stats.Notes, res.stats.Commitments, spec.Members)
 	fmt.Fprintf(stdout, "seeding took %s: generate %s, import %s, finish %s\n",
 		res.total.Round(time.Millisecond), res.generate.Round(time.Millisecond), res.load.Round(time.Millisecond), res.finish.Round(time.Millisecond))
 	fmt.Fprintf(stdout, "group %s, manager %s (password %s)\n", benchGroup, benchManager, benchPassword)
@@ -78,7 +76,7 @@ func seedTeam(ctx context.Context, dsn string, spec teamSpec, progress io.Writer
 
 	s, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", redact(dsn), err)
+		return nil, fmt.Errorf("open %s: %w", store.RedactDSN(dsn), err)
 	}
 	defer s.Close()
 	_, total, err := s.ListGroups(ctx, cairn.GroupFilter{Admin: true, Page: cairn.Page{PerPage: 1}})
@@ -86,7 +84,7 @@ func seedTeam(ctx context.Context, dsn string, spec teamSpec, progress io.Writer
 		return nil, fmt.Errorf("check that the database is empty: %w", err)
 	}
 	if total.Count > 0 || total.Capped {
-		return nil, fmt.Errorf("%s already holds groups; seed fills an empty database (remove the SQLite file, or createdb a new PostgreSQL database)", redact(dsn))
+		return nil, fmt.Errorf("%s already holds groups; seed fills an empty database (remove the SQLite file, or createdb a new PostgreSQL database)", store.RedactDSN(dsn))
 	}
 	fmt.Fprintf(progress, "importing into %s…\n", s.Dialect())
 	t := time.Now()
@@ -107,63 +105,7 @@ func seedTeam(ctx context.Context, dsn string, spec teamSpec, progress io.Writer
 	if err != nil {
 		return nil, fmt.Errorf("create a token: %w", err)
 	}
-	if s.Dialect() == "postgres" {
-		if err := analyzePostgres(ctx, dsn); err != nil {
-			return nil, err
-		}
-	}
 	res.finish = time.Since(t)
 	res.total = time.Since(start)
 	return res, nil
-}
-
-// analyzePostgres gathers PostgreSQL's planner statistics of Cairn's
-// tables, which autovacuum would do on its own a little after a bulk load;
-// doing it now makes the first measurements those of a settled database.
-// Only the tables of the DSN's schema are analysed. SQLite gets nothing:
-// Cairn never runs ANALYZE there, so a real installation has no
-// statistics either.
-func analyzePostgres(ctx context.Context, dsn string) error {
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		return fmt.Errorf("open postgres for ANALYZE: %w", err)
-	}
-	defer db.Close()
-	rows, err := db.QueryContext(ctx, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")
-	if err != nil {
-		return fmt.Errorf("list tables to analyze: %w", err)
-	}
-	var tables []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			rows.Close()
-			return fmt.Errorf("list tables to analyze: %w", err)
-		}
-		tables = append(tables, t)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("list tables to analyze: %w", err)
-	}
-	for _, t := range tables {
-		if _, err := db.ExecContext(ctx, `ANALYZE "`+strings.ReplaceAll(t, `"`, `""`)+`"`); err != nil {
-			return fmt.Errorf("analyze %s: %w", t, err)
-		}
-	}
-	return nil
-}
-
-// redact hides a PostgreSQL URL's password.
-func redact(dsn string) string {
-	at := strings.LastIndexByte(dsn, '@')
-	scheme := strings.Index(dsn, "://")
-	if at < 0 || scheme < 0 || at < scheme {
-		return dsn
-	}
-	userinfo := dsn[scheme+3 : at]
-	if user, _, ok := strings.Cut(userinfo, ":"); ok {
-		return dsn[:scheme+3] + user + ":xxxxx" + dsn[at:]
-	}
-	return dsn
 }

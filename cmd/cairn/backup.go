@@ -38,7 +38,7 @@ func (e *environment) backup(ctx context.Context, args []string) error {
 	if format == store.BackupArchive {
 		what = "an archive"
 	}
-	fmt.Fprintf(e.stderr, "backed up %s to %s (%s)\n", redactDSN(*db), *out, what)
+	fmt.Fprintf(e.stderr, "backed up %s to %s (%s)\n", store.RedactDSN(*db), *out, what)
 	return nil
 }
 
@@ -65,7 +65,7 @@ func (e *environment) restore(ctx context.Context, args []string) error {
 			return err
 		}
 		defer s.Close()
-		fmt.Fprintf(e.stderr, "restored %s into %s\n", *in, redactDSN(*db))
+		fmt.Fprintf(e.stderr, "restored %s into %s\n", *in, store.RedactDSN(*db))
 		return nil
 	}
 	fh, err := os.Open(*in)
@@ -87,6 +87,6 @@ func (e *environment) restore(ctx context.Context, args []string) error {
 		return fmt.Errorf("restore: %w", err)
 	}
 	fmt.Fprintf(e.stderr, "restored %d users, %d groups, %d projects, %d issues, %d notes, %d events into %s\n",
-		stats.Users, stats.Groups, stats.Projects, stats.Issues, stats.Notes, stats.Events, redactDSN(*db))
+		stats.Users, stats.Groups, stats.Projects, stats.Issues, stats.Notes, stats.Events, store.RedactDSN(*db))
 	return nil
 }

@@ -112,23 +112,9 @@ func (e *environment) openStore(ctx context.Context, dsn string, logger *slog.Lo
 	}
 	s, err := store.Open(ctx, dsn, store.Options{Logger: logger})
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", redactDSN(dsn), err)
+		return nil, fmt.Errorf("open database %s: %w", store.RedactDSN(dsn), err)
 	}
 	return s, nil
-}
-
-// redactDSN hides a password in a database URL before it is printed.
-func redactDSN(dsn string) string {
-	at := strings.LastIndex(dsn, "@")
-	scheme := strings.Index(dsn, "://")
-	if at < 0 || scheme < 0 || at < scheme {
-		return dsn
-	}
-	userinfo := dsn[scheme+3 : at]
-	if user, _, ok := strings.Cut(userinfo, ":"); ok {
-		return dsn[:scheme+3] + user + ":xxxxx" + dsn[at:]
-	}
-	return dsn
 }
 
 // readSecret reads one line (a password) from r.
@@ -166,7 +152,7 @@ func (e *environment) fileOrStdin(path string) (io.ReadCloser, error) {
 func openNoMigrate(ctx context.Context, dsn string) (*store.Store, error) {
 	s, err := store.Open(ctx, dsn, store.Options{SkipMigrate: true})
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", redactDSN(dsn), err)
+		return nil, fmt.Errorf("open database %s: %w", store.RedactDSN(dsn), err)
 	}
 	return s, nil
 }

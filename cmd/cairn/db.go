@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/cairnhq/cairn/internal/archive"
+	"github.com/cairnhq/cairn/internal/store"
 )
 
 func (e *environment) migrate(ctx context.Context, args []string) error {
@@ -39,7 +40,7 @@ func (e *environment) migrate(ctx context.Context, args []string) error {
 		return err
 	}
 	defer s.Close()
-	fmt.Fprintf(e.stderr, "database %s is up to date\n", redactDSN(*db))
+	fmt.Fprintf(e.stderr, "database %s is up to date\n", store.RedactDSN(*db))
 	return nil
 }
 

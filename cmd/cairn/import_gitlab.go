@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cairnhq/cairn/internal/gitlabimport"
+	"github.com/cairnhq/cairn/internal/store"
 )
 
 // importGitLab runs `cairn import gitlab`: a GitLab group's history,
@@ -56,7 +57,7 @@ func (e *environment) importGitLab(ctx context.Context, args []string) error {
 		URL: base, Group: *group, Token: tok, StatePath: statePath,
 		Logger:   slog.New(slog.NewTextHandler(progress.LogWriter(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Progress: progress.Update,
-	}, s, redactDSN(*db))
+	}, s, store.RedactDSN(*db))
 	progress.Done()
 	if err != nil {
 		return fmt.Errorf("import gitlab: %w", err)

@@ -46,3 +46,34 @@ func TestPlannerStatistics(t *testing.T) {
 		t.Error("no statistics for issues after a start")
 	}
 }
+
+// TestPlannerStatisticsPostgres checks that an import leaves PostgreSQL's
+// statistics of the imported tables fresh, instead of waiting for
+// autovacuum.
+func TestPlannerStatisticsPostgres(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t, "postgres")
+	if _, err := s.ImportArchive(ctx, roundTripArchive()); err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	var analyzed bool
+	err := s.RawQueryRowForTest(ctx, "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE schemaname = current_schema() AND relname = 'issues'").Scan(&analyzed)
+	if err != nil {
+		t.Fatalf("read statistics: %v", err)
+	}
+	if !analyzed {
+		t.Error("issues was not analysed after an import")
+	}
+}
+
+func TestRedactDSN(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://u:secret@h:5432/db": "postgres://u:xxxxx@h:5432/db",
+		"postgres://u@h/db":             "postgres://u@h/db",
+		"/tmp/cairn.db":                 "/tmp/cairn.db",
+	} {
+		if got := store.RedactDSN(in); got != want {
+			t.Errorf("RedactDSN(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -53,15 +53,10 @@ func (s *Store) ImportArchive(ctx context.Context, a *archive.Archive) (ImportSt
 		return ImportStats{}, fmt.Errorf("import archive: %w", err)
 	}
 	// A large import changes the tables' sizes by orders of magnitude:
-	// the planner's statistics are refreshed now rather than at the next
-	// start of cairn serve (a second at 100,000 issues).
-	if s.dialect.name == "sqlite" {
-		if err := s.write(ctx, func(c *conn) error {
-			_, err := c.exec(ctx, sqliteOptimize)
-			return err
-		}); err != nil {
-			return stats, fmt.Errorf("import archive: refresh planner statistics: %w", err)
-		}
+	// the planner's statistics are refreshed now rather than by the next
+	// start (SQLite) or by autovacuum a while later (PostgreSQL).
+	if err := s.refreshStatistics(ctx); err != nil {
+		return stats, fmt.Errorf("import archive: %w", err)
 	}
 	return stats, nil
 }

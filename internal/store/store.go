@@ -191,6 +191,60 @@ func (s *Store) analyze(ctx context.Context) {
 	}
 }
 
+// refreshStatistics brings the planner's statistics up to date after a
+// bulk change: sqliteOptimize on SQLite (through the writer, which readers
+// opened later see), ANALYZE of the store's own tables on PostgreSQL (only
+// those of its schema, not the whole database).
+func (s *Store) refreshStatistics(ctx context.Context) error {
+	if s.dialect.name == "sqlite" {
+		err := s.write(ctx, func(c *conn) error {
+			_, err := c.exec(ctx, sqliteOptimize)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("refresh planner statistics: %w", err)
+		}
+		return nil
+	}
+	rows, err := s.read().query(ctx, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")
+	if err != nil {
+		return fmt.Errorf("list tables to analyze: %w", err)
+	}
+	defer rows.Close()
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return fmt.Errorf("list tables to analyze: %w", err)
+		}
+		tables = append(tables, t)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("list tables to analyze: %w", err)
+	}
+	rows.Close()
+	for _, t := range tables {
+		if _, err := s.writeDB.ExecContext(ctx, `ANALYZE "`+strings.ReplaceAll(t, `"`, `""`)+`"`); err != nil {
+			return fmt.Errorf("analyze %s: %w", t, err)
+		}
+	}
+	return nil
+}
+
+// RedactDSN hides the password of a database URL before it is printed.
+func RedactDSN(dsn string) string {
+	at := strings.LastIndexByte(dsn, '@')
+	scheme := strings.Index(dsn, "://")
+	if at < 0 || scheme < 0 || at < scheme {
+		return dsn
+	}
+	userinfo := dsn[scheme+3 : at]
+	if user, _, ok := strings.Cut(userinfo, ":"); ok {
+		return dsn[:scheme+3] + user + ":xxxxx" + dsn[at:]
+	}
+	return dsn
+}
+
 func isPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
